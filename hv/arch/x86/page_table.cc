@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "hv/arch/x86/page_table.h"
+
+#include "hv/core/arch.h"
+
+namespace hv::x86 {
+namespace {
+
+// Level 3 = PML4, 2 = PDPT, 1 = PD, 0 = PT.
+constexpr uint64_t LevelShift(int level) { return 12 + 9 * level; }
+constexpr uint64_t LevelSize(int level) { return uint64_t{1} << LevelShift(level); }
+constexpr unsigned Index(uint64_t va, int level) { return (va >> LevelShift(level)) & 511; }
+
+}  // namespace
+
+const char* ToString(MapStatus s) {
+  switch (s) {
+    case MapStatus::kOk:
+      return "ok";
+    case MapStatus::kNoMemory:
+      return "out of memory for page tables";
+    case MapStatus::kMisaligned:
+      return "misaligned address or size";
+    case MapStatus::kAlreadyMapped:
+      return "already mapped";
+  }
+  return "?";
+}
+
+bool PageTable::Init(PageSource source, bool allow_1g) {
+  source_ = source;
+  allow_1g_ = allow_1g;
+  root_ = source_();
+  if (root_.value() == 0) return false;
+  ++pages_used_;
+  return true;
+}
+
+uint64_t* PageTable::Table(uint64_t entry) const {
+  return static_cast<uint64_t*>(arch::PhysToVirt(PhysAddr(entry & kPteAddrMask)));
+}
+
+MapStatus PageTable::MapOne(uint64_t va, uint64_t pa, int level, uint64_t leaf_bits) {
+  uint64_t* table = static_cast<uint64_t*>(arch::PhysToVirt(root_));
+  for (int l = 3; l > level; --l) {
+    uint64_t& e = table[Index(va, l)];
+    if (!(e & kPteP)) {
+      const PhysAddr page = source_();
+      if (page.value() == 0) return MapStatus::kNoMemory;
+      ++pages_used_;
+      // Intermediate entries allow everything; the leaf decides.
+      e = page.value() | kPteP | kPteW;
+    } else if (e & kPtePs) {
+      return MapStatus::kAlreadyMapped;
+    }
+    table = Table(e);
+  }
+  uint64_t& leaf = table[Index(va, level)];
+  if (leaf & kPteP) return MapStatus::kAlreadyMapped;
+  leaf = pa | leaf_bits | (level > 0 ? kPtePs : 0);
+  return MapStatus::kOk;
+}
+
+MapStatus PageTable::Map(VirtAddr va, PhysAddr pa, uint64_t size, uint32_t attrs) {
+  if (!va.IsAligned(kPageSize) || !pa.IsAligned(kPageSize) || size % kPageSize) {
+    return MapStatus::kMisaligned;
+  }
+  uint64_t bits = kPteP;
+  if (attrs & kMapWrite) bits |= kPteW;
+  if (!(attrs & kMapExec)) bits |= kPteNx;
+  if (attrs & kMapUncached) bits |= kPtePcd | kPtePwt;
+  if (attrs & kMapGlobal) bits |= kPteG;
+  uint64_t v = va.value(), p = pa.value(), left = size;
+  while (left) {
+    int level = 0;
+    for (int l = allow_1g_ ? 2 : 1; l > 0; --l) {
+      const uint64_t s = LevelSize(l);
+      if (v % s == 0 && p % s == 0 && left >= s) {
+        level = l;
+        break;
+      }
+    }
+    const MapStatus st = MapOne(v, p, level, bits);
+    if (st != MapStatus::kOk) return st;
+    v += LevelSize(level);
+    p += LevelSize(level);
+    left -= LevelSize(level);
+  }
+  return MapStatus::kOk;
+}
+
+uint64_t PageTable::Lookup(VirtAddr va) const {
+  const uint64_t* table = static_cast<const uint64_t*>(arch::PhysToVirt(root_));
+  for (int l = 3; l >= 0; --l) {
+    const uint64_t e = table[Index(va.value(), l)];
+    if (!(e & kPteP)) return 0;
+    if (l == 0 || (e & kPtePs)) return e;
+    table = Table(e);
+  }
+  return 0;
+}
+
+}  // namespace hv::x86
