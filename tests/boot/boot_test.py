@@ -107,6 +107,18 @@ def banner():
     expect(r.find(r"page tables: image W\^X"), "no W^X page tables")
 
 
+def console_keys():
+    # A person at hv's console: asks for help, memory and CPUs, then powers off.
+    r = hvqemu.boot(smp=2, append="on_panic=debug_exit scrub=0", timeout=120,
+                    send=[(r"idle; keys on the console", b"h"), (r"keys: h help", b"m"),
+                          (r"memory: \d+ KiB free", b"c"), (r"CPU1: APIC id", b"O")])
+    expect(r.find(r"memory: \d+ KiB free"), f"'m' did not show memory:\n{r.tail()}")
+    expect(r.find(r"CPU0: APIC id 0, online") and r.find(r"CPU1: APIC id 1, online"),
+           "'c' did not list both CPUs")
+    expect(r.find(r"powering off") and r.exit_code == 0,
+           f"'O' did not power off (exit {r.exit_code}, timed out {r.timed_out})")
+
+
 def main():
     s = Suite("boot")
     matrix = os.environ.get("HV_BOOT_MATRIX", "1:512M 2:512M 4:512M 1:4G 2:4G 4:4G").split()
@@ -121,6 +133,7 @@ def main():
     s.run("reboot", reboot)
     s.run("debug_exit", debug_exit)
     s.run("bad_command_line", bad_command_line)
+    s.run("console_keys", console_keys)
     s.finish()
 
 

@@ -58,9 +58,11 @@ class BootResult:
         return "\n".join(t for _, t in self.lines[-n:])
 
 
-def boot(smp=1, mem="512M", append="", timeout=180, until=None, extra=()):
+def boot(smp=1, mem="512M", append="", timeout=180, until=None, extra=(), send=()):
     """Runs one boot to its end (QEMU exits) or until the timeout; with
-    `until` (a regex), stops QEMU as soon as a line matches it."""
+    `until` (a regex), stops QEMU as soon as a line matches it. `send` is a
+    list of (regex, bytes): the bytes are typed on hv's console once a line
+    matches the regex, each pair once, in order."""
     argv = [
         "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-machine", "pc",
         "-smp", str(smp), "-m", mem,
@@ -70,8 +72,9 @@ def boot(smp=1, mem="512M", append="", timeout=180, until=None, extra=()):
         "-kernel", image_path(), "-append", append, *extra,
     ]
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if send else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    pending = [(re.compile(rx), data) for rx, data in send]
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     lines, buf, timed_out = [], b"", False
@@ -98,6 +101,9 @@ def boot(smp=1, mem="512M", append="", timeout=180, until=None, extra=()):
                 lines.append((now, text))
                 if stop_rx and stop_rx.search(text):
                     done = True
+                if pending and pending[0][0].search(text):
+                    proc.stdin.write(pending.pop(0)[1])
+                    proc.stdin.flush()
             if done:
                 break
     finally:

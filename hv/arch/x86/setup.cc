@@ -108,10 +108,10 @@ bool InitHeap(uint64_t mapped_limit, uint64_t* metadata_bytes) {
   const uint64_t end_pfn = top >> kPageShift;
   const uint64_t bytes = AlignUp(PageAllocator::MetadataBytes(0, end_pfn), kPageSize);
 
-  PhysRange reserved[kMaxBootModules + 2];
+  // FreeMemory() leaves out the image and the modules itself.
+  PhysRange reserved[2];
   size_t n_reserved = 0;
   reserved[n_reserved++] = {PhysAddr(0), PhysAddr(0x100000)};
-  for (size_t i = 0; i < g_boot.module_count; ++i) reserved[n_reserved++] = g_boot.modules[i].range;
 
   static PhysRange free_ranges[kMaxMemRanges];
   size_t n = FreeMemory(g_boot, address_space::ImageRange(), reserved, n_reserved, free_ranges,
