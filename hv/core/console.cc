@@ -60,11 +60,4 @@ void VLog(LogLevel level, const char* fmt, va_list args) {
   arch::ConsoleWrite(line, len);
 }
 
-void Log(LogLevel level, const char* fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  VLog(level, fmt, args);
-  va_end(args);
-}
-
 }  // namespace hv

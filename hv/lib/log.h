@@ -11,7 +11,8 @@ namespace hv {
 
 enum class LogLevel : uint8_t { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
 
-// One call is one line; the sink adds the prefix and the newline.
+// One call is one line; the sink adds the prefix and the newline. Log() is
+// in hv/lib/log.cc; each sink defines VLog().
 void Log(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 void VLog(LogLevel level, const char* fmt, va_list args);
 

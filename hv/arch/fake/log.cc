@@ -97,11 +97,4 @@ void VLog(LogLevel level, const char* fmt, va_list args) {
   s.lines.push_back(fake::LoggedLine{level, std::move(text)});
 }
 
-void Log(LogLevel level, const char* fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  VLog(level, fmt, args);
-  va_end(args);
-}
-
 }  // namespace hv
