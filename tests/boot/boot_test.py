@@ -107,6 +107,33 @@ def banner():
     expect(r.find(r"page tables: image W\^X"), "no W^X page tables")
 
 
+def modules():
+    # Two modules with arguments, as dom0's kernel and initrd will come: listed
+    # with their command lines, and their memory kept out of the free pool.
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        big, small = os.path.join(d, "big.bin"), os.path.join(d, "small.bin")
+        with open(big, "wb") as f:
+            f.write(os.urandom(3 * MIB))
+        with open(small, "wb") as f:
+            f.write(b"hello")
+        base = hvqemu.boot(smp=1, append=QUICK, timeout=120)
+        r = hvqemu.boot(smp=1, append=QUICK, timeout=120,
+                        extra=("-initrd", f"{big} console=hvc0 root=/dev/ram,{small} second"))
+    check_clean(r)
+    m0 = r.find(r"module 0: \[([0-9a-f]+), ([0-9a-f]+)\) (.*)$")
+    m1 = r.find(r"module 1: \[([0-9a-f]+), ([0-9a-f]+)\) (.*)$")
+    expect(m0 and m1, f"modules not listed:\n{r.tail()}")
+    expect(m0.group(3).endswith("big.bin console=hvc0 root=/dev/ram"), f"module 0: {m0.group(3)}")
+    expect(m1.group(3).endswith("small.bin second"), f"module 1: {m1.group(3)}")
+    size0 = int(m0.group(2), 16) - int(m0.group(1), 16)
+    expect(size0 == 3 * MIB, f"module 0 is {size0} bytes, the file {3 * MIB}")
+    free_base = int(base.find(SUMMARY).group(3))
+    free_mods = int(r.find(SUMMARY).group(3))
+    expect(free_base - free_mods in (3, 4), f"free memory {free_base} MiB without modules, "
+           f"{free_mods} MiB with 3 MiB of them")
+
+
 def console_keys():
     # A person at hv's console: asks for help, memory and CPUs, then powers off.
     r = hvqemu.boot(smp=2, append="on_panic=debug_exit scrub=0", timeout=120,
@@ -134,6 +161,7 @@ def main():
     s.run("debug_exit", debug_exit)
     s.run("bad_command_line", bad_command_line)
     s.run("console_keys", console_keys)
+    s.run("modules", modules)
     s.finish()
 
 
