@@ -8,6 +8,12 @@
 
 #include "hv/lib/addr.h"
 
+namespace hv {
+struct Domain;
+struct Vcpu;
+struct MemBlock;
+}  // namespace hv
+
 namespace hv::arch {
 
 // Writes console bytes to every output device; must work from any context,
@@ -22,5 +28,25 @@ uint64_t NowNs();
 
 // Where hv sees a host-physical address (the direct map).
 void* PhysToVirt(PhysAddr pa);
+// The inverse, for pointers into the direct map only.
+PhysAddr VirtToPhys(const void* p);
+
+// Number of CPUs hv runs on (online), and whether the caller may be interrupted.
+uint32_t CpuCount();
+// Programs this CPU's one-shot timer to fire at now_ns-based `deadline_ns`;
+// the interrupt calls timer::OnInterrupt().
+void TimerArm(uint64_t deadline_ns);
+// Interrupts off / restore on the calling CPU (for per-CPU data).
+uint64_t IrqSave();
+void IrqRestore(uint64_t flags);
+// Asks `cpu` to look at its run queue soon (an IPI), from another CPU.
+void KickCpu(uint32_t cpu);
+
+// Domains and vCPUs: the architecture's part (x86: nested page tables, VMCBs).
+[[nodiscard]] bool DomainInit(Domain& d);
+[[nodiscard]] bool DomainMap(Domain& d, const MemBlock& block);
+void DomainFree(Domain& d);
+[[nodiscard]] bool VcpuInit(Vcpu& v);
+void VcpuFree(Vcpu& v);
 
 }  // namespace hv::arch

@@ -148,6 +148,16 @@ bool ParseCpuCount(Value v, uint32_t* out) {
   return true;
 }
 
+// A multiboot module index (0..15), for domains=.
+bool ParseModuleIndex(Value v, int8_t* out) {
+  if (!v.present) return false;
+  const char* p = v.text;
+  uint64_t n = 0;
+  if (!ParseDecimal(&p, 15, &n) || *p != '\0') return false;
+  *out = static_cast<int8_t>(n);
+  return true;
+}
+
 // A comma list of com1 and com2, or "none" alone.
 bool ParseConsoles(Value v, uint8_t* out) {
   if (!v.present) return false;
@@ -210,6 +220,7 @@ constexpr Option kOptions[] = {
     Opt<&BootOptions::hpet, ParseBool>("hpet", "on"),
     Opt<&BootOptions::x2apic, ParseBool>("x2apic", "on"),
     Opt<&BootOptions::bench, ParseBool>("bench", "off"),
+    Opt<&BootOptions::domains_module, ParseModuleIndex>("domains", "none"),
 };
 
 bool LooksLikeImagePath(const char* word, size_t n) {

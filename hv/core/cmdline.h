@@ -37,6 +37,7 @@ struct BootOptions {
   bool hpet = true;                         // hpet=<bool>
   bool x2apic = true;                       // x2apic=<bool>
   bool bench = false;                       // bench (flag; bench=<bool> also works)
+  int8_t domains_module = -1;  // domains=N: module N declares boot-time domains; -1: none
 };
 // <bool> is 1/0, yes/no, true/false, on/off (any case); a bare name means on.
 

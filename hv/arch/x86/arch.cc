@@ -4,6 +4,7 @@
 
 #include "hv/arch/x86/console_devices.h"
 #include "hv/arch/x86/cpu.h"
+#include "hv/arch/x86/lapic.h"
 #include "hv/arch/x86/layout.h"
 #include "hv/arch/x86/percpu.h"
 #include "hv/arch/x86/time.h"
@@ -48,5 +49,30 @@ uint64_t NowNs() {
 }
 
 void* PhysToVirt(PhysAddr pa) { return reinterpret_cast<void*>(HV_DIRECT_MAP_BASE + pa.value()); }
+
+PhysAddr VirtToPhys(const void* p) {
+  return PhysAddr(reinterpret_cast<uint64_t>(p) - HV_DIRECT_MAP_BASE);
+}
+
+uint32_t CpuCount() { return x86::CpuCount(); }
+
+void TimerArm(uint64_t deadline_ns) {
+  x86::lapic::ArmTimer(x86::time::BootTsc() + x86::time::NsToTsc(deadline_ns));
+}
+
+uint64_t IrqSave() {
+  const uint64_t flags = x86::ReadRflags();
+  x86::Cli();
+  return flags;
+}
+
+void IrqRestore(uint64_t flags) {
+  if (flags & x86::kRflagsIf) x86::Sti();
+}
+
+void KickCpu(uint32_t cpu) {
+  const x86::PerCpu* p = x86::CpuByIndex(cpu);
+  if (p && p->online.load(std::memory_order_acquire)) x86::lapic::SendIpi(p->apic_id, x86::kVectorCall);
+}
 
 }  // namespace hv::arch

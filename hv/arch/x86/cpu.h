@@ -80,6 +80,7 @@ inline void Invlpg(uint64_t va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory
 inline constexpr uint64_t kCr0Wp = 1u << 16;
 inline constexpr uint64_t kCr4Pge = 1u << 7;
 inline constexpr uint64_t kCr4Osfxsr = 1u << 9;
+inline constexpr uint64_t kCr4Osxmmexcpt = 1u << 10;
 inline constexpr uint64_t kCr4Smep = 1u << 20;
 inline constexpr uint64_t kCr4Smap = 1u << 21;
 inline constexpr uint64_t kRflagsIf = 1u << 9;

@@ -49,7 +49,7 @@ MapStatus PageTable::MapOne(uint64_t va, uint64_t pa, int level, uint64_t leaf_b
       if (page.value() == 0) return MapStatus::kNoMemory;
       ++pages_used_;
       // Intermediate entries allow everything; the leaf decides.
-      e = page.value() | kPteP | kPteW;
+      e = page.value() | kPteP | kPteW | (leaf_bits & kPteU);
     } else if (e & kPtePs) {
       return MapStatus::kAlreadyMapped;
     }
@@ -70,6 +70,7 @@ MapStatus PageTable::Map(VirtAddr va, PhysAddr pa, uint64_t size, uint32_t attrs
   if (!(attrs & kMapExec)) bits |= kPteNx;
   if (attrs & kMapUncached) bits |= kPtePcd | kPtePwt;
   if (attrs & kMapGlobal) bits |= kPteG;
+  if (attrs & kMapUser) bits |= kPteU;
   uint64_t v = va.value(), p = pa.value(), left = size;
   while (left) {
     int level = 0;
@@ -87,6 +88,21 @@ MapStatus PageTable::Map(VirtAddr va, PhysAddr pa, uint64_t size, uint32_t attrs
     left -= LevelSize(level);
   }
   return MapStatus::kOk;
+}
+
+void PageTable::ReleaseLevel(PhysAddr table, int level, void (*sink)(PhysAddr page)) {
+  const uint64_t* entries = static_cast<const uint64_t*>(arch::PhysToVirt(table));
+  for (int i = 0; level > 0 && i < 512; ++i) {
+    const uint64_t e = entries[i];
+    if ((e & kPteP) && !(e & kPtePs)) ReleaseLevel(PhysAddr(e & kPteAddrMask), level - 1, sink);
+  }
+  sink(table);
+}
+
+void PageTable::Release(void (*sink)(PhysAddr page)) {
+  if (root_.value()) ReleaseLevel(root_, 3, sink);
+  root_ = PhysAddr(0);
+  pages_used_ = 0;
 }
 
 uint64_t PageTable::Lookup(VirtAddr va) const {

@@ -11,6 +11,7 @@ namespace hv::x86 {
 
 inline constexpr uint64_t kPteP = 1u << 0;
 inline constexpr uint64_t kPteW = 1u << 1;
+inline constexpr uint64_t kPteU = 1u << 2;
 inline constexpr uint64_t kPtePwt = 1u << 3;
 inline constexpr uint64_t kPtePcd = 1u << 4;
 inline constexpr uint64_t kPtePs = 1u << 7;
@@ -25,6 +26,9 @@ enum MapAttr : uint32_t {
   kMapExec = 1u << 1,
   kMapUncached = 1u << 2,
   kMapGlobal = 1u << 3,
+  // User-accessible at every level: nested page tables need it (every nested
+  // walk is a user access).
+  kMapUser = 1u << 4,
 };
 
 enum class [[nodiscard]] MapStatus{kOk, kNoMemory, kMisaligned, kAlreadyMapped};
@@ -43,10 +47,14 @@ class PageTable {
   PhysAddr root() const { return root_; }
   // Pages taken from the source so far.
   uint64_t pages_used() const { return pages_used_; }
+  // Hands every table page (not the mapped memory) to `sink`; the table is
+  // empty afterwards and must be Init()ed again before use.
+  void Release(void (*sink)(PhysAddr page));
 
  private:
   uint64_t* Table(uint64_t entry) const;
   MapStatus MapOne(uint64_t va, uint64_t pa, int level, uint64_t leaf_bits);
+  void ReleaseLevel(PhysAddr table, int level, void (*sink)(PhysAddr page));
 
   PageSource source_ = nullptr;
   PhysAddr root_;

@@ -99,5 +99,31 @@ TEST_F(PageTableTest, ReportsRunningOutOfTablePages) {
   EXPECT_FALSE(none.Init(&TakePage, true));
 }
 
+std::vector<PhysAddr> g_released;
+void Collect(PhysAddr p) { g_released.push_back(p); }
+
+TEST_F(PageTableTest, UserMappingsAreUserAtEveryLevel) {
+  PageTable t;
+  ASSERT_TRUE(t.Init(&TakePage, true));
+  ASSERT_EQ(t.Map(VirtAddr(0x200000), PhysAddr(0x400000), 0x200000, kMapWrite | kMapUser),
+            MapStatus::kOk);
+  const auto* pml4 = reinterpret_cast<const uint64_t*>(t.root().value());
+  EXPECT_TRUE(pml4[0] & kPteU);
+  EXPECT_TRUE(t.Lookup(VirtAddr(0x200000)) & kPteU);
+}
+
+TEST_F(PageTableTest, ReleaseReturnsEveryTablePage) {
+  PageTable t;
+  ASSERT_TRUE(t.Init(&TakePage, true));
+  ASSERT_EQ(t.Map(VirtAddr(0), PhysAddr(0), 0x1000, kMapRead), MapStatus::kOk);
+  ASSERT_EQ(t.Map(VirtAddr(0x40000000), PhysAddr(0), 0x200000, kMapRead), MapStatus::kOk);
+  ASSERT_EQ(t.Map(VirtAddr(0x8000000000), PhysAddr(0), 0x40000000, kMapRead), MapStatus::kOk);
+  const uint64_t used = t.pages_used();
+  g_released.clear();
+  t.Release(&Collect);
+  EXPECT_EQ(g_released.size(), used);  // tables only, never the mapped memory
+  EXPECT_EQ(t.pages_used(), 0u);
+}
+
 }  // namespace
 }  // namespace hv::x86

@@ -25,6 +25,12 @@ struct PerCpu {
   // Cross-CPU calls (smp.cc): the function to run, taken by the idle loop.
   std::atomic<void (*)(void*)> call_fn;
   void* call_arg;
+  // SVM: where this CPU's host state goes across VMRUN (VMSAVE/VMLOAD).
+  uint64_t host_vmcb_pa;
+  // The vCPU whose FPU/SSE state is in this CPU's registers (lazy switch).
+  void* fpu_owner;
+  // #VMEXITs on this CPU by reason (see exit_stats.h).
+  uint64_t exit_counts[64];
   // Counted by the interrupt handlers; read by the boot self-check.
   std::atomic<uint64_t> timer_interrupts;
   std::atomic<uint64_t> ipis_received;

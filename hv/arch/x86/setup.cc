@@ -12,15 +12,22 @@
 #include "hv/arch/x86/multiboot.h"
 #include "hv/arch/x86/percpu.h"
 #include "hv/arch/x86/power.h"
+#include "hv/arch/x86/guest_boot.h"
 #include "hv/arch/x86/smp.h"
+#include "hv/arch/x86/svm.h"
 #include "hv/arch/x86/time.h"
 #include "hv/arch/x86/traps.h"
 #include "hv/core/arch.h"
 #include "hv/core/cmdline.h"
 #include "hv/core/console.h"
+#include "hv/core/domain_config.h"
+#include "hv/core/domains.h"
 #include "hv/core/heap.h"
+#include "hv/core/hypercall.h"
 #include "hv/core/panic.h"
+#include "hv/core/sched.h"
 #include "hv/core/symbols.h"
+#include "hv/core/timer.h"
 #include "hv/core/version.h"
 #include "hv/lib/log.h"
 
@@ -71,6 +78,7 @@ void PrintBanner() {
     id[2 * note[1]] = '\0';
   }
   HV_INFO("hv %s, build id %s", HV_VERSION, id);
+  hypercall::SetBuildId(id);
   HV_INFO("command line: %s", g_boot.cmdline);
 }
 
@@ -273,7 +281,7 @@ void PollConsole() {
     case -1:
       return;
     case 'h':
-      HV_INFO("keys: h help, m memory, c CPUs, R reboot, O power off");
+      HV_INFO("keys: h help, m memory, c CPUs, d domains, e exits, R reboot, O power off");
       return;
     case 'm':
       HV_INFO("memory: %lu KiB free", heap::FreePageCount() * 4);
@@ -285,6 +293,24 @@ void PollConsole() {
                 cpu->online.load() ? "online" : "offline", cpu->timer_interrupts.load());
       }
       return;
+    case 'd':
+      for (uint32_t id = 0; id < kMaxDomains; ++id) {
+        const Domain* d = domains::Find(id);
+        if (!d) continue;
+        HV_INFO("d%u %s: %s, %lu MiB, %u vCPUs", d->id, d->name, DomainStateName(d->state),
+                d->memory_bytes >> 20, d->vcpu_count);
+      }
+      return;
+    case 'e':
+      for (uint32_t i = 0; i < CpuCount(); ++i) {
+        const PerCpu* cpu = CpuByIndex(i);
+        HV_INFO("CPU%u exits: intr %lu, cpuid %lu, hlt %lu, ioio %lu, msr %lu, vmmcall %lu, "
+                "npf %lu, other %lu",
+                i, cpu->exit_counts[1], cpu->exit_counts[3], cpu->exit_counts[4],
+                cpu->exit_counts[5], cpu->exit_counts[6], cpu->exit_counts[7],
+                cpu->exit_counts[8], cpu->exit_counts[0]);
+      }
+      return;
     case 'R':
       power::Reboot();
     case 'O':
@@ -294,9 +320,67 @@ void PollConsole() {
   }
 }
 
-// The boot CPU wakes every 50 ms to look at the console.
-void BootCpuTick() {
-  if (ThisCpu().index == 0) lapic::ArmTimer(Rdtsc() + time::NsToTsc(50000000));
+// The boot CPU looks at the console every 50 ms.
+Timer g_console_poll;
+void ConsolePollTick(Timer* t) { timer::Set(t, arch::NowNs() + 50000000); }
+
+// Boot-time domains (domains=N): declared by a config module, built from
+// their kernel modules, started; a bad one is reported and skipped.
+BootDomains g_boot_domains;
+uint32_t g_started_domains = 0;
+
+void StartBootDomains() {
+  const int m = g_options.domains_module;
+  if (m < 0) return;
+  if (static_cast<size_t>(m) >= g_boot.module_count) {
+    HV_ERROR("domains=%d: there is no module %d", m, m);
+    return;
+  }
+  const PhysRange text = g_boot.modules[m].range;
+  ParseDomainConfig(static_cast<const char*>(arch::PhysToVirt(text.start)), text.size(),
+                    &g_boot_domains);
+  for (size_t i = 0; i < g_boot_domains.count; ++i) {
+    const DomainConfig& c = g_boot_domains.domains[i];
+    if (c.kernel_module >= g_boot.module_count || c.kernel_module == m) {
+      HV_ERROR("domain '%s': kernel=%u is not a kernel module", c.name, c.kernel_module);
+      continue;
+    }
+    DomainParams p;
+    p.name = c.name;
+    p.memory_bytes = c.memory;
+    p.vcpus = c.vcpus;
+    p.weight = c.weight;
+    p.cap = c.cap;
+    p.affinity = c.cpu_mask;
+    p.on_poweroff = static_cast<ExitAction>(c.on_poweroff);
+    p.on_reboot = static_cast<ExitAction>(c.on_reboot);
+    p.on_crash = static_cast<ExitAction>(c.on_crash);
+    Domain* d = nullptr;
+    const domains::Status st = domains::Create(p, &d);
+    if (st != domains::Status::kOk) {
+      HV_ERROR("domain '%s': cannot create: %s", c.name, domains::StatusName(st));
+      continue;
+    }
+    const PhysRange k = g_boot.modules[c.kernel_module].range;
+    const BootStatus bs =
+        BootElf(*d, static_cast<const uint8_t*>(arch::PhysToVirt(k.start)), k.size(), c.cmdline);
+    if (bs != BootStatus::kOk) {
+      HV_ERROR("d%u (%s): cannot boot its kernel: %s", d->id, c.name, BootStatusName(bs));
+      d->state = DomainState::kDead;
+      (void)domains::Destroy(d);
+      continue;
+    }
+    if (domains::Start(d) == domains::Status::kOk) ++g_started_domains;
+  }
+}
+
+void AfterBootAction() {
+  switch (g_options.after_boot) {
+    case AfterBoot::kPoweroff: power::PowerOff();
+    case AfterBoot::kReboot: power::Reboot();
+    case AfterBoot::kDebugExit: power::DebugExit(0); break;
+    case AfterBoot::kIdle: break;
+  }
 }
 
 }  // namespace
@@ -374,6 +458,16 @@ void BootMain(uint32_t magic, uint32_t mbi) {
           lapic::tsc_deadline() ? "TSC-deadline" : "one-shot", lapic::TimerHz() / 1000);
   ConfigurePower();
 
+  // Virtualization: SVM with nested paging, on every CPU.
+  const svm::Features& sf = svm::Probe();
+  if (sf.present && svm::EnableThisCpu()) {
+    HV_INFO("SVM: revision %u, %u ASIDs, nested paging%s%s%s", sf.revision, sf.asids,
+            sf.nrips ? ", NRIPS" : "", sf.decode_assists ? ", decode assists" : "",
+            sf.vmcb_clean ? ", VMCB clean bits" : "");
+  } else {
+    HV_WARN("no virtualization: %s; hv runs no guests", sf.absent_why);
+  }
+
   // Every other CPU.
   uint32_t ids[kCpuSlots];
   uint32_t n_ids = 0;
@@ -389,7 +483,7 @@ void BootMain(uint32_t magic, uint32_t mbi) {
     }
     n_ids = kept;
   }
-  SetTimerHandler(BootCpuTick);
+  SetTimerHandler(timer::OnInterrupt);
   uint32_t online = 1;
   if (n_ids > 1) {
     const PhysAddr tramp = TrampolinePage();
@@ -418,19 +512,18 @@ void BootMain(uint32_t magic, uint32_t mbi) {
           expected, free_bytes / kMiB, usable / kMiB, arch::NowNs() / 1000000);
 
   if (g_options.selftest != SelfTest::kNone) TriggerFault(g_options.selftest);
-  switch (g_options.after_boot) {
-    case AfterBoot::kPoweroff:
-      power::PowerOff();
-    case AfterBoot::kReboot:
-      power::Reboot();
-    case AfterBoot::kDebugExit:
-      power::DebugExit(0);
-      break;
-    case AfterBoot::kIdle:
-      break;
+  sched::Init(&sched::kRoundRobin, online);
+  if (svm::features().present) StartBootDomains();
+  if (g_started_domains) {
+    // The after_boot= action waits for the boot-time domains to end.
+    domains::SetAllDoneHandler(AfterBootAction);
+    HV_INFO("%u boot-time domain%s running", g_started_domains, g_started_domains == 1 ? "" : "s");
+  } else {
+    AfterBootAction();
   }
   HV_INFO("idle; keys on the console: h for help");
-  lapic::ArmTimer(Rdtsc() + time::NsToTsc(50000000));
+  g_console_poll.fn = ConsolePollTick;
+  timer::Set(&g_console_poll, arch::NowNs() + 50000000);
   smp::Idle(PollConsole);
 }
 

@@ -5,13 +5,17 @@
 #include "hv/arch/x86/cpu.h"
 #include "hv/arch/x86/lapic.h"
 #include "hv/arch/x86/layout.h"
+#include "hv/arch/x86/svm.h"
 #include "hv/arch/x86/time.h"
+#include "hv/arch/x86/vcpu.h"
+#include "hv/core/sched.h"
 #include "hv/arch/x86/traps.h"
 #include "hv/core/arch.h"
 #include "hv/core/heap.h"
 #include "hv/lib/log.h"
 
-extern "C" char __ap_trampoline_start[], __ap_trampoline_end[], ap_trampoline_params[];
+// The trampoline's own labels: its code is position-dependent on ap_trampoline.
+extern "C" char ap_trampoline[], ap_trampoline_end[], ap_trampoline_params[];
 extern "C" char ap_entry64[];
 extern "C" void* memcpy(void* dst, const void* src, size_t n);
 
@@ -58,7 +62,7 @@ void SetupThisCpu(PerCpu* cpu) {
   Wrmsr(kMsrGsBase,
         reinterpret_cast<uint64_t>(cpu));  // after the selector loads, which may clear it
   Wrmsr(kMsrKernelGsBase, 0);
-  WriteCr4(ReadCr4() | kCr4Pge | g_cr4_extra);
+  WriteCr4(ReadCr4() | kCr4Pge | kCr4Osfxsr | kCr4Osxmmexcpt | g_cr4_extra);
 }
 
 bool InitBootCpu(uint64_t stack_bottom, uint64_t stack_top) {
@@ -82,6 +86,9 @@ bool InitBootCpu(uint64_t stack_bottom, uint64_t stack_top) {
 void ApEntry(PerCpu* cpu) {
   SetupThisCpu(cpu);
   lapic::EnableThisCpu();
+  if (svm::features().present && !svm::EnableThisCpu()) {
+    HV_ERROR("CPU%u: cannot enable SVM (out of memory)", cpu->index);
+  }
   if (lapic::Id() != cpu->apic_id) {
     HV_WARN("CPU%u: APIC id %u, expected %u", cpu->index, lapic::Id(), cpu->apic_id);
   }
@@ -91,11 +98,11 @@ void ApEntry(PerCpu* cpu) {
 }
 
 uint32_t StartAps(const uint32_t* apic_ids, uint32_t count, PhysAddr trampoline) {
-  const uint64_t size = __ap_trampoline_end - __ap_trampoline_start;
+  const uint64_t size = ap_trampoline_end - ap_trampoline;
   void* low = arch::PhysToVirt(trampoline);
-  memcpy(low, __ap_trampoline_start, size);
+  memcpy(low, ap_trampoline, size);
   auto* params = reinterpret_cast<ApTrampolineParams*>(
-      static_cast<char*>(low) + (ap_trampoline_params - __ap_trampoline_start));
+      static_cast<char*>(low) + (ap_trampoline_params - ap_trampoline));
   const uint32_t self = ThisCpu().apic_id;
   uint32_t started = 0;
   for (uint32_t i = 0; i < count; ++i) {
@@ -162,7 +169,13 @@ void Idle(void (*poll)()) {
       me.call_fn.store(nullptr, std::memory_order_release);
       continue;
     }
-    SafeHalt();  // an IPI arriving after the check still wakes it: STI's shadow
+    if (svm::features().present) {
+      if (Vcpu* v = sched::PickNext(me.index)) {
+        RunVcpu(*v);
+        continue;
+      }
+    }
+    SafeHalt();  // an IPI arriving after the checks still wakes it: STI's shadow
     if (poll) poll();
   }
 }

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Every ABI header compiles as C99 (-pedantic-errors); their layout checks
+ * (HV_STATIC_ASSERT) run at compile time. At run time: the op encoding. */
+#include "hv/console.h"
+#include "hv/hypercall.h"
+#include "hv/sched.h"
+#include "hv/start_info.h"
+#include "hv/version.h"
+
+int main(void) {
+  if (HV_OP_FAMILY(HV_CONSOLE_WRITE) != HV_FAMILY_CONSOLE) return 1;
+  if (HV_OP_NUMBER(HV_SCHED_SHUTDOWN) != 1) return 1;
+  if (HV_OP(HV_FAMILY_SCHED, 0) != 0x200) return 1;
+  return 0;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Scheduling (HV_FAMILY_SCHED, interface version 1): the calling vCPU gives
+ * up the CPU, waits, or ends its domain. Permission: the caller's own vCPU.
+ */
+#ifndef HV_API_SCHED_H
+#define HV_API_SCHED_H
+
+#include <stdint.h>
+
+#include "hv/hypercall.h"
+
+#define HV_SCHED_INTERFACE_VERSION 1
+
+/* HV_SCHED_YIELD(): lets another vCPU run. Returns HV_OK. */
+#define HV_SCHED_YIELD HV_OP(HV_FAMILY_SCHED, 0x00)
+
+/* HV_SCHED_SHUTDOWN(uint32_t reason): ends the caller's domain with reason
+ * (HV_SHUTDOWN_*); does not return. Errors: HV_EINVAL (unknown reason). */
+#define HV_SCHED_SHUTDOWN HV_OP(HV_FAMILY_SCHED, 0x01)
+#define HV_SHUTDOWN_POWEROFF 0
+#define HV_SHUTDOWN_REBOOT 1
+#define HV_SHUTDOWN_CRASH 2
+
+#endif /* HV_API_SCHED_H */

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "hv/arch/x86/guest_boot.h"
+
+#include "hv/arch/x86/vcpu_arch.h"
+#include "hv/core/domains.h"
+#include "hv/core/elf.h"
+#include "hv/lib/log.h"
+#include "hv/start_info.h"
+
+namespace hv::x86 {
+namespace {
+
+// Guest-physical layout of what hv builds below the image.
+constexpr uint64_t kPml4 = 0x1000, kPdpt = 0x2000, kPd = 0x3000;  // 4 PDs: 0x3000-0x6fff
+constexpr uint64_t kGdt = 0x7000;
+constexpr uint64_t kStartInfo = 0x8000, kCmdline = 0x8100, kCmdlineMax = 0xf00;
+constexpr uint64_t kStackTop = 0x10000;
+constexpr uint64_t kLowEnd = 0x10000;
+
+bool Put64(Domain& d, uint64_t gpa, uint64_t v) {
+  return domains::CopyToGuest(d, GuestPhysAddr(gpa), &v, sizeof(v));
+}
+
+// Identity map of the first 4 GiB with 2 MiB pages, and a flat GDT.
+bool BuildLowTables(Domain& d) {
+  constexpr uint64_t kP = 1, kW = 2, kPs = 0x80;
+  bool ok = Put64(d, kPml4, kPdpt | kP | kW);
+  for (uint64_t i = 0; ok && i < 4; ++i) ok = Put64(d, kPdpt + 8 * i, (kPd + 0x1000 * i) | kP | kW);
+  for (uint64_t i = 0; ok && i < 2048; ++i) ok = Put64(d, kPd + 8 * i, (i << 21) | kP | kW | kPs);
+  const uint64_t gdt[3] = {0, 0x00af9b000000ffff, 0x00cf93000000ffff};
+  return ok && domains::CopyToGuest(d, GuestPhysAddr(kGdt), gdt, sizeof(gdt));
+}
+
+void SetLongModeEntry(Vcpu& v, uint64_t rip, uint64_t rsp, uint64_t rsi) {
+  VmcbState& s = v.arch->vmcb->state;
+  const VmcbSegment code{0x08, 0xa9b, 0xffffffff, 0};  // 64-bit code, DPL 0, accessed
+  const VmcbSegment data{0x10, 0xc93, 0xffffffff, 0};
+  s.cs = code;
+  s.ds = s.es = s.ss = s.fs = s.gs = data;
+  s.gdtr = {0, 0, 3 * 8 - 1, kGdt};
+  s.idtr = {0, 0, 0, 0};
+  s.tr = {0, 0x8b, 0x67, 0};    // busy 64-bit TSS: VMRUN wants a usable TR
+  s.ldtr = {0, 0x82, 0, 0};
+  s.cpl = 0;
+  s.cr0 = 0x80050033;  // PG, WP, NE, ET, MP, PE
+  s.cr3 = kPml4;
+  s.cr4 = 0x620;       // PAE, OSFXSR, OSXMMEXCPT
+  s.efer = 0xd00 | (1u << 12);  // LME, LMA, NXE (+ SVME for VMRUN)
+  s.rflags = 2;
+  s.rip = rip;
+  s.rsp = rsp;
+  s.rax = 0;
+  v.arch->regs = {};
+  v.arch->regs.rsi = rsi;
+}
+
+}  // namespace
+
+const char* BootStatusName(BootStatus s) {
+  switch (s) {
+    case BootStatus::kOk: return "ok";
+    case BootStatus::kBadImage: return "not a valid ELF64 x86-64 executable";
+    case BootStatus::kTooLarge: return "larger than the domain's memory";
+    case BootStatus::kOverlapsLow: return "loads into the first 64 KiB, which hv uses";
+    case BootStatus::kFault: return "could not write guest memory";
+  }
+  return "?";
+}
+
+BootStatus BootElf(Domain& d, const uint8_t* image, size_t size, const char* cmdline) {
+  static ElfImage elf;  // boot-time domains are built one at a time, on CPU0
+  const ElfStatus es = ParseElf(image, size, d.memory_bytes, &elf);
+  if (es == ElfStatus::kSegmentOutsideMemory) return BootStatus::kTooLarge;
+  if (es != ElfStatus::kOk) {
+    HV_ERROR("d%u: kernel: %s", d.id, ElfStatusName(es));
+    return BootStatus::kBadImage;
+  }
+  if (elf.lowest.value() < kLowEnd) return BootStatus::kOverlapsLow;
+  for (size_t i = 0; i < elf.segment_count; ++i) {
+    const ElfSegment& seg = elf.segments[i];
+    // Memory is zeroed at creation, so only the file's bytes are copied.
+    if (!domains::CopyToGuest(d, seg.guest_addr, image + seg.file_offset, seg.file_size)) {
+      return BootStatus::kFault;
+    }
+  }
+  if (!BuildLowTables(d)) return BootStatus::kFault;
+
+  hv_start_info info{};
+  info.magic = HV_START_INFO_MAGIC;
+  info.domain_id = d.id;
+  info.vcpu_count = d.vcpu_count;
+  info.memory_bytes = d.memory_bytes;
+  size_t len = 0;
+  while (cmdline && cmdline[len] && len + 1 < kCmdlineMax) ++len;
+  if (len) {
+    info.cmdline_gpa = kCmdline;
+    const char nul = 0;
+    if (!domains::CopyToGuest(d, GuestPhysAddr(kCmdline), cmdline, len) ||
+        !domains::CopyToGuest(d, GuestPhysAddr(kCmdline + len), &nul, 1)) {
+      return BootStatus::kFault;
+    }
+  }
+  info.free_gpa = AlignUp(elf.end.value(), kPageSize);
+  if (!domains::CopyToGuest(d, GuestPhysAddr(kStartInfo), &info, sizeof(info))) {
+    return BootStatus::kFault;
+  }
+  SetLongModeEntry(*d.vcpus[0], elf.entry.value(), kStackTop, kStartInfo);
+  return BootStatus::kOk;
+}
+
+}  // namespace hv::x86

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "hv/arch/x86/vcpu.h"
+
+#include <new>
+
+#include "hv/core/version.h"
+
+#include "hv/arch/x86/cpu.h"
+#include "hv/arch/x86/percpu.h"
+#include "hv/arch/x86/svm.h"
+#include "hv/arch/x86/vcpu_arch.h"
+#include "hv/core/arch.h"
+#include "hv/core/domain.h"
+#include "hv/core/domains.h"
+#include "hv/core/heap.h"
+#include "hv/core/hypercall.h"
+#include "hv/core/sched.h"
+#include "hv/core/timer.h"
+#include "hv/lib/log.h"
+
+extern "C" void* memset(void* dst, int c, size_t n);
+
+namespace hv {
+namespace arch {
+
+// --- Domains and vCPUs: x86's part ----------------------------------------
+
+bool DomainInit(Domain& d) {
+  const PhysAddr page = heap::AllocZeroedPage();
+  if (!page.value()) return false;
+  ++d.pages;
+  d.arch = new (PhysToVirt(page)) ArchDomain();
+  // ASIDs are not recycled per domain yet: every VMRUN flushes the guest TLB.
+  d.arch->asid = 1 + d.id % (x86::svm::features().asids > 1 ? x86::svm::features().asids - 1 : 1);
+  if (!d.arch->npt.Init(&heap::AllocZeroedPage, /*allow_1g=*/true)) return false;
+  return true;
+}
+
+bool DomainMap(Domain& d, const MemBlock& b) {
+  const uint64_t before = d.arch->npt.pages_used();
+  const x86::MapStatus st = d.arch->npt.Map(VirtAddr(b.gpa.value()), b.hpa, kPageSize << b.order,
+                                            x86::kMapWrite | x86::kMapExec | x86::kMapUser);
+  d.pages += d.arch->npt.pages_used() - before;
+  return st == x86::MapStatus::kOk;
+}
+
+void DomainFree(Domain& d) {
+  if (!d.arch) return;
+  d.arch->npt.Release([](PhysAddr p) { heap::FreePages(p, 0); });
+  heap::FreePages(VirtToPhys(d.arch), 0);
+  d.arch = nullptr;
+}
+
+bool VcpuInit(Vcpu& v) {
+  const PhysAddr page = heap::AllocZeroedPage();
+  const PhysAddr vmcb = heap::AllocZeroedPage();
+  if (!page.value() || !vmcb.value()) {
+    if (page.value()) heap::FreePages(page, 0);
+    if (vmcb.value()) heap::FreePages(vmcb, 0);
+    return false;
+  }
+  v.domain->pages += 2;
+  ArchVcpu* a = new (PhysToVirt(page)) ArchVcpu();
+  a->vmcb = static_cast<x86::Vmcb*>(PhysToVirt(vmcb));
+  a->vmcb_pa = vmcb;
+  // FXSAVE image of a reset FPU: FCW 0x37f, MXCSR 0x1f80.
+  a->fpu[0] = 0x7f;
+  a->fpu[1] = 0x03;
+  a->fpu[24] = 0x80;
+  a->fpu[25] = 0x1f;
+
+  x86::VmcbControl& c = a->vmcb->control;
+  // #DB and #AC are intercepted so a guest cannot wedge the CPU in an endless
+  // delivery loop (CVE-2015-5307, CVE-2015-8104); #MC is the host's.
+  c.intercept_exceptions = (1u << 1) | (1u << 17) | (1u << 18);
+  c.intercept_misc1 = x86::kIntercept1Intr | x86::kIntercept1Nmi | x86::kIntercept1Smi |
+                      x86::kIntercept1Init | x86::kIntercept1Cpuid | x86::kIntercept1Invd |
+                      x86::kIntercept1Hlt | x86::kIntercept1Invlpga | x86::kIntercept1Ioio |
+                      x86::kIntercept1Msr | x86::kIntercept1TaskSwitch | x86::kIntercept1Shutdown;
+  c.intercept_misc2 = x86::kIntercept2Vmrun | x86::kIntercept2Vmmcall | x86::kIntercept2Vmload |
+                      x86::kIntercept2Vmsave | x86::kIntercept2Stgi | x86::kIntercept2Clgi |
+                      x86::kIntercept2Skinit | x86::kIntercept2Wbinvd |
+                      x86::kIntercept2Monitor | x86::kIntercept2Mwait | x86::kIntercept2Xsetbv;
+  c.iopm_base_pa = x86::svm::IopmPa().value();
+  c.msrpm_base_pa = x86::svm::MsrpmPa().value();
+  c.guest_asid = v.domain->arch->asid;
+  c.int_ctl = x86::kIntCtlVIntrMasking;
+  c.np_control = 1;
+  c.n_cr3 = v.domain->arch->npt.root().value();
+
+  x86::VmcbState& s = a->vmcb->state;
+  s.g_pat = 0x0007040600070406;  // the power-on PAT
+  s.dr6 = 0xffff0ff0;
+  s.dr7 = 0x400;
+  s.rflags = 2;
+  s.efer = 1u << 12;  // SVME: VMRUN requires it; the guest never sees it
+  v.arch = a;
+  return true;
+}
+
+void VcpuFree(Vcpu& v) {
+  if (!v.arch) return;
+  // A CPU may still hold its FPU state: forget it there.
+  for (uint32_t i = 0; i < x86::CpuCount(); ++i) {
+    x86::PerCpu* cpu = x86::CpuByIndex(i);
+    if (cpu && cpu->fpu_owner == v.arch) cpu->fpu_owner = nullptr;
+  }
+  heap::FreePages(v.arch->vmcb_pa, 0);
+  heap::FreePages(VirtToPhys(v.arch), 0);
+  v.arch = nullptr;
+}
+
+}  // namespace arch
+
+namespace x86 {
+namespace {
+
+enum class Next : uint8_t { kResume, kYield, kBlock, kStop };
+
+struct Exit {
+  Vcpu& v;
+  arch::ArchVcpu& a;
+  Vmcb& vmcb;
+};
+
+// Without NRIPS the instruction lengths are known per exit.
+void Skip(Exit& e, uint64_t len) {
+  if (svm::features().nrips && e.vmcb.control.next_rip) {
+    e.vmcb.state.rip = e.vmcb.control.next_rip;
+  } else {
+    e.vmcb.state.rip += len;
+  }
+  e.vmcb.control.int_state &= ~uint64_t{1};  // an instruction retired: no shadow
+}
+
+void Inject(Exit& e, uint8_t vector, bool has_error = false, uint32_t error = 0) {
+  e.vmcb.control.event_inj = kEventValid | kEventTypeException | vector |
+                             (has_error ? kEventErrorValid | (uint64_t{error} << 32) : 0);
+}
+
+Next Ud(Exit& e) {
+  Inject(e, 6);
+  return Next::kResume;
+}
+
+Next Cpuid(Exit& e) {
+  uint32_t r[4];
+  GuestCpuid(e.v, static_cast<uint32_t>(e.vmcb.state.rax), static_cast<uint32_t>(e.a.regs.rcx), r);
+  e.vmcb.state.rax = r[0];
+  e.a.regs.rbx = r[1];
+  e.a.regs.rcx = r[2];
+  e.a.regs.rdx = r[3];
+  Skip(e, 2);
+  return Next::kResume;
+}
+
+// The MSRs a guest may touch, emulated; anything else is #GP.
+bool ReadMsr(Exit& e, uint32_t msr, uint64_t* value) {
+  switch (msr) {
+    case kMsrEfer: *value = e.vmcb.state.efer & ~(uint64_t{1} << 12); return true;
+    case 0x10: *value = Rdtsc() + e.vmcb.control.tsc_offset; return true;  // TSC
+    case 0x1b:  // APIC base: the architectural default, BSP flag on vCPU 0
+      *value = 0xfee00000 | (1u << 11) | (e.v.id == 0 ? 1u << 8 : 0);
+      return true;
+    case 0x277: *value = e.vmcb.state.g_pat; return true;
+    case 0xfe: *value = 0; return true;     // MTRRcap: no MTRRs
+    case 0x2ff: *value = 0x6; return true;  // MTRRdefType: write-back, disabled
+    case 0x1a0: *value = 1; return true;    // MISC_ENABLE: fast strings
+    default: return false;
+  }
+}
+
+bool WriteMsr(Exit& e, uint32_t msr, uint64_t value) {
+  switch (msr) {
+    case kMsrEfer: {
+      // SCE, LME, LMA, NXE, (SVME is hv's); anything else is reserved here.
+      constexpr uint64_t kAllowed = 1u | (1u << 8) | (1u << 10) | (1u << 11);
+      if (value & ~kAllowed) return false;
+      e.vmcb.state.efer = value | (uint64_t{1} << 12);
+      return true;
+    }
+    case 0x277: {
+      // Each byte a valid memory type (0, 1, 4, 5, 6, 7).
+      for (int i = 0; i < 8; ++i) {
+        const uint64_t t = (value >> (8 * i)) & 0xff;
+        if (t == 2 || t == 3 || t > 7) return false;
+      }
+      e.vmcb.state.g_pat = value;
+      return true;
+    }
+    case 0x1b:   // APIC base: accepted, the APIC does not move (yet)
+    case 0x2ff:  // MTRRdefType
+      return true;
+    default: return false;
+  }
+}
+
+Next Msr(Exit& e) {
+  const uint32_t msr = static_cast<uint32_t>(e.a.regs.rcx);
+  if (e.vmcb.control.exit_info1 == 0) {
+    uint64_t value;
+    if (!ReadMsr(e, msr, &value)) {
+      Inject(e, 13, true, 0);
+      return Next::kResume;
+    }
+    e.vmcb.state.rax = static_cast<uint32_t>(value);
+    e.a.regs.rdx = value >> 32;
+  } else {
+    const uint64_t value = (e.a.regs.rdx << 32) | static_cast<uint32_t>(e.vmcb.state.rax);
+    if (!WriteMsr(e, msr, value)) {
+      Inject(e, 13, true, 0);
+      return Next::kResume;
+    }
+  }
+  Skip(e, 2);
+  return Next::kResume;
+}
+
+Next Ioio(Exit& e) {
+  const uint64_t info = e.vmcb.control.exit_info1;
+  const bool in = info & 1, string = info & 4;
+  const uint16_t port = static_cast<uint16_t>(info >> 16);
+  const unsigned size = (info & 0x10) ? 1 : (info & 0x20) ? 2 : 4;
+  if (!string) {
+    if (in) {
+      // No device here: all ones, as on an empty bus.
+      const uint64_t mask = size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
+      e.vmcb.state.rax = (e.vmcb.state.rax & ~mask) | mask;
+    } else if (port == 0xe9) {
+      // The Bochs/QEMU debug port: a byte for the domain's console.
+      const char c = static_cast<char>(e.vmcb.state.rax);
+      domains::ConsoleWrite(e.v.domain, &c, 1);
+    }
+  }
+  e.vmcb.state.rip = e.vmcb.control.exit_info2;  // next RIP, even without NRIPS
+  return Next::kResume;
+}
+
+Next Hlt(Exit& e) {
+  Skip(e, 1);
+  return Next::kBlock;
+}
+
+Next Vmmcall(Exit& e) {
+  const uint64_t args[5] = {e.a.regs.rdi, e.a.regs.rsi, e.a.regs.rdx, e.a.regs.r10, e.a.regs.r8};
+  // Only from the guest's ring 0: a user process must not reach hv directly.
+  if (e.vmcb.state.cpl != 0) return Ud(e);
+  Skip(e, 3);
+  const hypercall::Result r = hypercall::Dispatch(e.v, e.vmcb.state.rax, args);
+  e.vmcb.state.rax = static_cast<uint64_t>(r.value);
+  switch (r.after) {
+    case hypercall::After::kContinue: return Next::kResume;
+    case hypercall::After::kYield: return Next::kYield;
+    case hypercall::After::kBlock: return Next::kBlock;
+    case hypercall::After::kStop: return Next::kStop;
+  }
+  return Next::kResume;
+}
+
+Next Skip2(Exit& e) {  // INVD, WBINVD: nothing to do for a guest
+  Skip(e, 2);
+  return Next::kResume;
+}
+
+Next Nothing(Exit&) { return Next::kResume; }  // INTR, NMI, SMI: the host handles them
+
+Next Exception(Exit& e) {
+  const uint32_t vector = static_cast<uint32_t>(e.vmcb.control.exit_code - kExitExceptionBase);
+  if (vector == 18) {
+    domains::Crash(e.v.domain, "machine check while running v%u at RIP 0x%lx", e.v.id,
+                   e.vmcb.state.rip);
+    return Next::kStop;
+  }
+  // #DB, #AC: give them back to the guest; the intercept only breaks loops.
+  Inject(e, static_cast<uint8_t>(vector), vector == 17, static_cast<uint32_t>(e.vmcb.control.exit_info1));
+  return Next::kResume;
+}
+
+void CrashReport(Exit& e, const char* what) {
+  const VmcbState& s = e.vmcb.state;
+  domains::Crash(e.v.domain,
+                 "%s on v%u: RIP %04x:%016lx RSP %016lx RFLAGS %lx CR0 %lx CR3 %lx CR4 %lx EFER %lx",
+                 what, e.v.id, s.cs.selector, s.rip, s.rsp, s.rflags, s.cr0, s.cr3, s.cr4,
+                 s.efer & ~(uint64_t{1} << 12));
+}
+
+Next Shutdown(Exit& e) {
+  CrashReport(e, "triple fault");
+  return Next::kStop;
+}
+
+Next Npf(Exit& e) {
+  const uint64_t err = e.vmcb.control.exit_info1, gpa = e.vmcb.control.exit_info2;
+  domains::Crash(e.v.domain, "v%u: %s of guest-physical 0x%lx, outside its memory, at RIP 0x%lx",
+                 e.v.id, (err & 16) ? "instruction fetch" : (err & 2) ? "write" : "read", gpa,
+                 e.vmcb.state.rip);
+  return Next::kStop;
+}
+
+Next TaskSwitch(Exit& e) {
+  CrashReport(e, "task switch (unsupported)");
+  return Next::kStop;
+}
+
+using Handler = Next (*)(Exit&);
+
+Handler HandlerFor(uint64_t code) {
+  switch (code) {
+    case kExitIntr:
+    case kExitNmi:
+    case kExitSmi:
+    case kExitInit: return Nothing;
+    case kExitCpuid: return Cpuid;
+    case kExitInvd:
+    case kExitWbinvd: return Skip2;
+    case kExitHlt: return Hlt;
+    case kExitIoio: return Ioio;
+    case kExitMsr: return Msr;
+    case kExitTaskSwitch: return TaskSwitch;
+    case kExitShutdown: return Shutdown;
+    case kExitVmmcall: return Vmmcall;
+    case kExitVmrun:
+    case kExitVmload:
+    case kExitVmsave:
+    case kExitStgi:
+    case kExitClgi:
+    case kExitSkinit:
+    case kExitInvlpga:
+    case kExitMonitor:
+    case kExitMwait:
+    case kExitXsetbv: return Ud;
+    case kExitNpf: return Npf;
+    default:
+      if (code >= kExitExceptionBase && code < kExitExceptionBase + 32) return Exception;
+      return nullptr;
+  }
+}
+
+Timer g_slice[kCpuSlots];
+
+void SliceEnd(Timer* t) {
+  sched::SetNeedResched(static_cast<uint32_t>(reinterpret_cast<uintptr_t>(t->data)));
+}
+
+void SwitchFpu(PerCpu& cpu, arch::ArchVcpu& a) {
+  if (cpu.fpu_owner == &a) return;
+  if (cpu.fpu_owner) asm volatile("fxsave64 %0" : "=m"(static_cast<arch::ArchVcpu*>(cpu.fpu_owner)->fpu));
+  asm volatile("fxrstor64 %0" ::"m"(a.fpu));
+  cpu.fpu_owner = &a;
+}
+
+}  // namespace
+
+uint32_t ExitBucket(uint64_t code) {
+  switch (code) {
+    case kExitIntr: return 1;
+    case kExitNmi: return 2;
+    case kExitCpuid: return 3;
+    case kExitHlt: return 4;
+    case kExitIoio: return 5;
+    case kExitMsr: return 6;
+    case kExitVmmcall: return 7;
+    case kExitNpf: return 8;
+    case kExitShutdown: return 9;
+    default:
+      if (code >= kExitExceptionBase && code < kExitExceptionBase + 32) return 10;
+      return 0;
+  }
+}
+
+const char* ExitBucketName(uint32_t bucket) {
+  static constexpr const char* kNames[kExitBuckets] = {
+      "other", "intr", "nmi", "cpuid", "hlt", "ioio", "msr", "vmmcall", "npf", "shutdown",
+      "exception", "", "", "", "", ""};
+  return bucket < kExitBuckets ? kNames[bucket] : "?";
+}
+
+void GuestCpuid(const Vcpu& v, uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
+  out[0] = out[1] = out[2] = out[3] = 0;
+  if (leaf >= 0x40000000 && leaf < 0x40000100) {
+    if (leaf == 0x40000000) {
+      out[0] = 0x40000001;
+      // "hvhypervisor" in EBX, ECX, EDX.
+      out[1] = 0x79687668;
+      out[2] = 0x76726570;
+      out[3] = 0x726f7369;
+    } else if (leaf == 0x40000001) {
+      out[0] = (HV_VERSION_MAJOR << 16) | HV_VERSION_MINOR;
+    }
+    return;
+  }
+  const uint32_t max_basic = Cpuid(0).eax, max_ext = Cpuid(0x80000000).eax;
+  if ((leaf < 0x80000000 && leaf > max_basic) || (leaf >= 0x80000000 && leaf > max_ext)) return;
+  const CpuidResult r = Cpuid(leaf, subleaf);
+  out[0] = r.eax;
+  out[1] = r.ebx;
+  out[2] = r.ecx;
+  out[3] = r.edx;
+  switch (leaf) {
+    case 0x1:
+      // APIC id = vCPU id, logical count = vCPUs; hypervisor present. No VMX,
+      // SMX, monitor, x2APIC, XSAVE/AVX (not virtualized yet), no MCE/MCA.
+      out[1] = (out[1] & 0x0000ffff) | (v.id << 24) | ((v.domain->vcpu_count & 0xff) << 16);
+      out[2] &= ~((1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | (1u << 15) |
+                  (1u << 18) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28));
+      out[2] |= 1u << 31;
+      out[3] &= ~((1u << 7) | (1u << 14) | (1u << 21) | (1u << 22) | (1u << 29) | (1u << 31));
+      break;
+    case 0x6:  // no thermal or power management
+    case 0x5:
+    case 0xa:  // no PMU
+      out[0] = out[1] = out[2] = out[3] = 0;
+      break;
+    case 0x7:
+      if (subleaf == 0) {
+        // Keep what a guest can use without hv's help.
+        constexpr uint32_t kEbx = (1u << 0) | (1u << 3) | (1u << 7) | (1u << 8) | (1u << 9) |
+                                  (1u << 18) | (1u << 19) | (1u << 20) | (1u << 23) | (1u << 24);
+        out[0] = 0;
+        out[1] &= kEbx;
+        out[2] = 0;
+        out[3] = 0;
+      } else {
+        out[0] = out[1] = out[2] = out[3] = 0;
+      }
+      break;
+    case 0xd:  // no XSAVE
+      out[0] = out[1] = out[2] = out[3] = 0;
+      break;
+    case 0x80000001:
+      // No SVM, no SKINIT/WDT/IBS/LWP/topology extensions, no perf counters.
+      out[2] &= ~((1u << 2) | (1u << 10) | (1u << 12) | (1u << 13) | (1u << 15) | (1u << 19) |
+                  (1u << 22) | (1u << 23));
+      break;
+    case 0x8000000a:  // SVM features: none for guests
+      out[0] = out[1] = out[2] = out[3] = 0;
+      break;
+    default: break;
+  }
+}
+
+void RunVcpu(Vcpu& v) {
+  PerCpu& cpu = ThisCpu();
+  arch::ArchVcpu& a = *v.arch;
+  Exit e{v, a, *a.vmcb};
+  const uint64_t start = arch::NowNs();
+  Timer& slice = g_slice[cpu.index];
+  slice.fn = SliceEnd;
+  slice.data = reinterpret_cast<void*>(uintptr_t{cpu.index});
+  timer::Set(&slice, start + sched::SliceNs(&v));
+  sched::PutReason why = sched::PutReason::kPreempted;
+  for (;;) {
+    Cli();
+    const DomainState ds = v.domain->state;
+    if (ds == DomainState::kShuttingDown || ds == DomainState::kDead) {
+      why = sched::PutReason::kStopped;
+      break;
+    }
+    if (sched::NeedResched(cpu.index)) break;
+    SwitchFpu(cpu, a);
+    // TLB flush of the guest on every entry: correct without ASID
+    // bookkeeping (QEMU's TCG flushes anyway; real hardware pays for it).
+    e.vmcb.control.tlb_control = 1;
+    svm_vmrun(&a.regs, a.vmcb_pa.value(), cpu.host_vmcb_pa);
+    // Host interrupts that ended the guest are taken here.
+    asm volatile("sti; nop" ::: "memory");
+    ++v.exits;
+    const uint64_t code = e.vmcb.control.exit_code;
+    ++cpu.exit_counts[ExitBucket(code)];
+    // An event interrupted by the exit is delivered again on the next entry.
+    e.vmcb.control.event_inj = 0;
+    if (e.vmcb.control.exit_int_info & kEventValid) {
+      e.vmcb.control.event_inj = e.vmcb.control.exit_int_info;
+    }
+    Handler h = IsInvalidExit(code) ? nullptr : HandlerFor(code);
+    if (!h) {
+      domains::Crash(v.domain, "v%u: unexpected #VMEXIT 0x%lx (info1 0x%lx, info2 0x%lx) at RIP 0x%lx",
+                     v.id, code, e.vmcb.control.exit_info1, e.vmcb.control.exit_info2,
+                     e.vmcb.state.rip);
+      why = sched::PutReason::kStopped;
+      break;
+    }
+    const Next next = h(e);
+    if (next == Next::kResume) continue;
+    why = next == Next::kYield   ? sched::PutReason::kYielded
+          : next == Next::kBlock ? sched::PutReason::kBlocked
+                                 : sched::PutReason::kStopped;
+    break;
+  }
+  Sti();
+  timer::Cancel(&slice);
+  const uint64_t ran = arch::NowNs() - start;
+  v.runtime_ns += ran;
+  sched::Put(&v, why, ran);
+}
+
+}  // namespace x86
+}  // namespace hv

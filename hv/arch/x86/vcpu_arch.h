@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// x86's part of a vCPU and of a domain (hv::arch::ArchVcpu/ArchDomain).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/arch/x86/page_table.h"
+#include "hv/arch/x86/vmcb.h"
+#include "hv/lib/addr.h"
+
+namespace hv::x86 {
+
+// The general registers VMRUN does not switch (RAX and RSP are in the VMCB).
+struct GuestRegs {
+  uint64_t rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+};
+static_assert(sizeof(GuestRegs) == 14 * 8);
+static_assert(offsetof(GuestRegs, rbx) == 0);    // vmrun.S R_RBX
+static_assert(offsetof(GuestRegs, rbp) == 40);   // vmrun.S R_RBP
+static_assert(offsetof(GuestRegs, r15) == 104);  // vmrun.S R_R15
+
+}  // namespace hv::x86
+
+extern "C" void svm_vmrun(hv::x86::GuestRegs* regs, uint64_t vmcb_pa, uint64_t host_vmcb_pa);
+
+namespace hv::arch {
+
+struct ArchVcpu {
+  x86::Vmcb* vmcb;
+  PhysAddr vmcb_pa;
+  x86::GuestRegs regs;
+  alignas(16) uint8_t fpu[512];  // FXSAVE image, switched lazily
+};
+
+struct ArchDomain {
+  x86::PageTable npt;  // guest-physical -> host-physical
+  uint32_t asid;
+};
+
+}  // namespace hv::arch

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// A domain: memory, vCPUs, a console, and a lifecycle. Created by hv at boot
+// (boot-time domains) or, later, by dom0's toolstack through domctl.
+#pragma once
+
+#include <atomic>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/core/vcpu.h"
+#include "hv/lib/addr.h"
+#include "hv/lib/spinlock.h"
+
+namespace hv {
+
+namespace arch {
+struct ArchDomain;
+}
+
+inline constexpr uint32_t kMaxDomains = 256;
+inline constexpr uint32_t kMaxVcpus = 64;  // per domain
+
+enum class DomainState : uint8_t {
+  kCreated,       // built, not yet started
+  kRunning,
+  kPaused,
+  kShuttingDown,  // asked to stop: its vCPUs are being taken off the CPUs
+  kDead,          // stopped; resources are freed by Destroy()
+};
+const char* DomainStateName(DomainState s);
+
+enum class ShutdownReason : uint8_t { kNone, kPoweroff, kReboot, kCrash };
+const char* ShutdownReasonName(ShutdownReason r);
+
+// What follows a shutdown (xl.cfg's on_poweroff/on_reboot/on_crash).
+enum class ExitAction : uint8_t { kDestroy, kRestart, kPreserve };
+
+// A contiguous run of the domain's memory: 2^order pages.
+struct MemBlock {
+  GuestPhysAddr gpa;
+  PhysAddr hpa;
+  uint32_t order;
+  uint32_t pad;
+};
+
+struct DomainParams {
+  const char* name = "";
+  uint64_t memory_bytes = 0;
+  uint32_t vcpus = 1;
+  uint32_t weight = 256;
+  uint32_t cap = 0;  // percent of one CPU, 0 = none
+  uint64_t affinity = ~uint64_t{0};
+  bool privileged = false;
+  ExitAction on_poweroff = ExitAction::kDestroy;
+  ExitAction on_reboot = ExitAction::kRestart;
+  ExitAction on_crash = ExitAction::kPreserve;
+};
+
+struct Domain {
+  uint32_t id = 0;
+  char name[32] = {};
+  DomainState state = DomainState::kCreated;
+  ShutdownReason reason = ShutdownReason::kNone;
+  bool privileged = false;
+  uint32_t weight = 256;
+  uint32_t cap = 0;
+  ExitAction on_poweroff = ExitAction::kDestroy, on_reboot = ExitAction::kRestart,
+             on_crash = ExitAction::kPreserve;
+
+  uint64_t memory_bytes = 0;  // guest RAM is [0, memory_bytes)
+  // The blocks backing guest RAM, in pages chained through their first word.
+  PhysAddr block_pages;
+  uint64_t block_count = 0;
+  uint64_t pages = 0;  // everything the domain holds, for accounting
+
+  uint32_t vcpu_count = 0;
+  Vcpu* vcpus[kMaxVcpus] = {};
+  std::atomic<uint32_t> vcpus_running{0};  // on a CPU right now
+
+  // The console: bytes until a newline, then one "(dN) ..." line.
+  char line[160] = {};
+  uint32_t line_len = 0;
+
+  SpinLock lock;  // guards state, reason and the console line
+  arch::ArchDomain* arch = nullptr;
+};
+
+}  // namespace hv

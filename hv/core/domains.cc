@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "hv/core/domains.h"
+
+#include <new>
+
+#include "hv/core/arch.h"
+#include "hv/core/console.h"
+#include "hv/core/heap.h"
+#include "hv/core/sched.h"
+#include "hv/lib/format.h"
+#include "hv/lib/log.h"
+
+extern "C" void* memset(void* dst, int c, size_t n);
+extern "C" void* memcpy(void* dst, const void* src, size_t n);
+
+namespace hv {
+
+const char* DomainStateName(DomainState s) {
+  switch (s) {
+    case DomainState::kCreated: return "created";
+    case DomainState::kRunning: return "running";
+    case DomainState::kPaused: return "paused";
+    case DomainState::kShuttingDown: return "shutting down";
+    case DomainState::kDead: return "dead";
+  }
+  return "?";
+}
+
+const char* ShutdownReasonName(ShutdownReason r) {
+  switch (r) {
+    case ShutdownReason::kNone: return "none";
+    case ShutdownReason::kPoweroff: return "poweroff";
+    case ShutdownReason::kReboot: return "reboot";
+    case ShutdownReason::kCrash: return "crash";
+  }
+  return "?";
+}
+
+const char* VcpuStateName(VcpuState s) {
+  switch (s) {
+    case VcpuState::kOffline: return "offline";
+    case VcpuState::kRunnable: return "runnable";
+    case VcpuState::kRunning: return "running";
+    case VcpuState::kBlocked: return "blocked";
+    case VcpuState::kDead: return "dead";
+  }
+  return "?";
+}
+
+namespace domains {
+namespace {
+
+// The blocks of a domain's RAM live in pages chained through `next`.
+struct BlockPage {
+  uint64_t next;  // host-physical address of the next page, or 0
+  uint64_t count;
+  MemBlock blocks[(kPageSize - 16) / sizeof(MemBlock)];
+};
+static_assert(sizeof(BlockPage) <= kPageSize);
+constexpr uint64_t kBlocksPerPage = sizeof(BlockPage::blocks) / sizeof(MemBlock);
+
+SpinLock g_lock;  // guards g_domains and g_next_id
+Domain* g_domains[kMaxDomains];
+uint32_t g_next_id = 1;
+void (*g_all_done)() = nullptr;
+
+BlockPage* PageAt(PhysAddr pa) { return static_cast<BlockPage*>(arch::PhysToVirt(pa)); }
+
+template <typename F>
+void ForEachBlock(const Domain& d, F&& f) {
+  for (PhysAddr p = d.block_pages; p.value();) {
+    const BlockPage* page = PageAt(p);
+    for (uint64_t i = 0; i < page->count; ++i) {
+      if (!f(page->blocks[i])) return;
+    }
+    p = PhysAddr(page->next);
+  }
+}
+
+bool AddBlock(Domain& d, const MemBlock& b) {
+  // Blocks are appended; the newest page is first in the chain.
+  BlockPage* page = d.block_pages.value() ? PageAt(d.block_pages) : nullptr;
+  if (!page || page->count == kBlocksPerPage) {
+    const PhysAddr fresh = heap::AllocZeroedPage();
+    if (!fresh.value()) return false;
+    ++d.pages;
+    BlockPage* np = PageAt(fresh);
+    np->next = d.block_pages.value();
+    d.block_pages = fresh;
+    page = np;
+  }
+  page->blocks[page->count++] = b;
+  ++d.block_count;
+  return true;
+}
+
+void FreeMemory(Domain& d) {
+  ForEachBlock(d, [](const MemBlock& b) {
+    heap::FreePages(b.hpa, b.order);
+    return true;
+  });
+  for (PhysAddr p = d.block_pages; p.value();) {
+    const PhysAddr next(PageAt(p)->next);
+    heap::FreePages(p, 0);
+    p = next;
+  }
+  d.block_pages = PhysAddr(0);
+  d.block_count = 0;
+}
+
+// Guest RAM in the largest blocks alignment allows, so that the nested page
+// tables can use 1 GiB and 2 MiB pages.
+Status AllocateMemory(Domain& d) {
+  uint64_t gpa = 0;
+  while (gpa < d.memory_bytes) {
+    unsigned order = PageAllocator::kMaxOrder;
+    while (order > 0 && ((kPageSize << order) > d.memory_bytes - gpa || gpa % (kPageSize << order))) {
+      --order;
+    }
+    PhysAddr hpa;
+    for (;;) {
+      hpa = heap::AllocPages(order);
+      if (hpa.value() || order == 0) break;
+      --order;  // fragmented: take smaller blocks
+    }
+    if (!hpa.value()) return Status::kNoMemory;
+    const uint64_t size = kPageSize << order;
+    memset(arch::PhysToVirt(hpa), 0, size);  // never hand a guest another's data
+    const MemBlock block{GuestPhysAddr(gpa), hpa, order, 0};
+    d.pages += uint64_t{1} << order;
+    if (!AddBlock(d, block)) {
+      heap::FreePages(hpa, order);
+      d.pages -= uint64_t{1} << order;
+      return Status::kNoMemory;
+    }
+    if (!arch::DomainMap(d, block)) return Status::kNoMemory;
+    gpa += size;
+  }
+  return Status::kOk;
+}
+
+bool ValidName(const char* name) {
+  size_t n = 0;
+  for (; name[n]; ++n) {
+    const char c = name[n];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok || n >= sizeof(Domain::name) - 1) return false;
+  }
+  return n > 0;
+}
+
+void FreeDomain(Domain* d) {
+  for (uint32_t i = 0; i < d->vcpu_count; ++i) {
+    if (!d->vcpus[i]) continue;
+    arch::VcpuFree(*d->vcpus[i]);
+    heap::FreePages(arch::VirtToPhys(d->vcpus[i]), 0);
+  }
+  arch::DomainFree(*d);
+  FreeMemory(*d);
+  heap::FreePages(arch::VirtToPhys(d), 0);
+}
+
+template <typename T>
+T* NewInPage() {
+  static_assert(sizeof(T) <= kPageSize);
+  const PhysAddr page = heap::AllocZeroedPage();
+  if (!page.value()) return nullptr;
+  return new (arch::PhysToVirt(page)) T();
+}
+
+// The domain's RAM as host pointers: calls f(host pointer, length) per piece.
+template <typename F>
+bool ForGuestRange(const Domain& d, GuestPhysAddr gpa, uint64_t len, F&& f) {
+  if (gpa.value() > d.memory_bytes || len > d.memory_bytes - gpa.value()) return false;
+  uint64_t done = 0;
+  while (done < len) {
+    const uint64_t at = gpa.value() + done;
+    const PhysAddr hpa = Translate(d, GuestPhysAddr(at));
+    if (!hpa.value()) return false;
+    // Within one page at a time: blocks are contiguous, but this stays simple.
+    const uint64_t in_page = kPageSize - (at % kPageSize);
+    const uint64_t n = len - done < in_page ? len - done : in_page;
+    f(static_cast<uint8_t*>(arch::PhysToVirt(hpa)), done, n);
+    done += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* StatusName(Status s) {
+  switch (s) {
+    case Status::kOk: return "ok";
+    case Status::kNoMemory: return "not enough memory";
+    case Status::kBadArgument: return "bad argument";
+    case Status::kNoSlot: return "too many domains";
+    case Status::kNotFound: return "no such domain";
+    case Status::kBusy: return "domain busy";
+  }
+  return "?";
+}
+
+Status Create(const DomainParams& p, Domain** out) {
+  *out = nullptr;
+  if (!p.memory_bytes || p.memory_bytes % kPageSize || !p.vcpus || p.vcpus > kMaxVcpus ||
+      !ValidName(p.name)) {
+    return Status::kBadArgument;
+  }
+  Domain* d = NewInPage<Domain>();
+  if (!d) return Status::kNoMemory;
+  d->pages = 1;
+  for (size_t i = 0; p.name[i]; ++i) d->name[i] = p.name[i];
+  d->memory_bytes = p.memory_bytes;
+  d->privileged = p.privileged;
+  d->weight = p.weight;
+  d->cap = p.cap;
+  d->on_poweroff = p.on_poweroff;
+  d->on_reboot = p.on_reboot;
+  d->on_crash = p.on_crash;
+  {
+    SpinGuard guard(g_lock);
+    uint32_t id = 0;
+    for (uint32_t tries = 0; tries < kMaxDomains - 1; ++tries) {
+      const uint32_t candidate = g_next_id;
+      g_next_id = g_next_id + 1 < kMaxDomains ? g_next_id + 1 : 1;
+      if (!g_domains[candidate]) {
+        id = candidate;
+        break;
+      }
+    }
+    if (!id) {
+      FreeDomain(d);
+      return Status::kNoSlot;
+    }
+    d->id = id;
+    g_domains[id] = d;  // reserved; not visible as running until started
+  }
+  Status st = arch::DomainInit(*d) ? AllocateMemory(*d) : Status::kNoMemory;
+  for (uint32_t i = 0; st == Status::kOk && i < p.vcpus; ++i) {
+    Vcpu* v = NewInPage<Vcpu>();
+    if (!v) {
+      st = Status::kNoMemory;
+      break;
+    }
+    ++d->pages;
+    v->domain = d;
+    v->id = i;
+    v->affinity = p.affinity;
+    d->vcpus[i] = v;
+    d->vcpu_count = i + 1;
+    if (!arch::VcpuInit(*v)) st = Status::kNoMemory;
+  }
+  if (st != Status::kOk) {
+    SpinGuard guard(g_lock);
+    g_domains[d->id] = nullptr;
+    FreeDomain(d);
+    return st;
+  }
+  HV_INFO("d%u (%s): created, %lu MiB in %lu blocks, %u vCPUs", d->id, d->name,
+          d->memory_bytes >> 20, d->block_count, d->vcpu_count);
+  *out = d;
+  return Status::kOk;
+}
+
+Status Start(Domain* d) {
+  {
+    SpinGuard guard(d->lock);
+    if (d->state != DomainState::kCreated) return Status::kBusy;
+    d->state = DomainState::kRunning;
+  }
+  sched::AddVcpu(d->vcpus[0]);
+  return Status::kOk;
+}
+
+void Shutdown(Domain* d, ShutdownReason reason) {
+  {
+    SpinGuard guard(d->lock);
+    if (d->state == DomainState::kShuttingDown || d->state == DomainState::kDead) return;
+    d->state = DomainState::kShuttingDown;
+    d->reason = reason;
+  }
+  HV_INFO("d%u (%s): shutting down (%s)", d->id, d->name, ShutdownReasonName(reason));
+  // vCPUs that are not on a CPU stop now; running ones at their next exit.
+  for (uint32_t i = 0; i < d->vcpu_count; ++i) sched::Stop(d->vcpus[i]);
+}
+
+void Crash(Domain* d, const char* fmt, ...) {
+  char why[256];
+  va_list args;
+  va_start(args, fmt);
+  VFormat(why, sizeof(why), fmt, args);
+  va_end(args);
+  HV_ERROR("d%u crashed: %s", d->id, why);
+  Shutdown(d, ShutdownReason::kCrash);
+}
+
+void VcpuStopped(Vcpu* v) {
+  Domain* d = v->domain;
+  bool last = true;
+  {
+    SpinGuard guard(d->lock);
+    for (uint32_t i = 0; i < d->vcpu_count; ++i) {
+      if (d->vcpus[i]->state != VcpuState::kDead && d->vcpus[i]->state != VcpuState::kOffline) {
+        last = false;
+      }
+    }
+    if (!last || d->state == DomainState::kDead) return;
+    d->state = DomainState::kDead;
+  }
+  const ExitAction action = d->reason == ShutdownReason::kCrash    ? d->on_crash
+                            : d->reason == ShutdownReason::kReboot ? d->on_reboot
+                                                                   : d->on_poweroff;
+  HV_INFO("d%u (%s): dead (%s)", d->id, d->name, ShutdownReasonName(d->reason));
+  if (action != ExitAction::kPreserve) {
+    // Restart needs the domain's recipe, which boot-time domains do not keep yet.
+    if (action == ExitAction::kRestart) HV_WARN("d%u: restart is not supported yet; destroying", d->id);
+    (void)Destroy(d);
+  }
+  bool any_alive = false;
+  {
+    SpinGuard guard(g_lock);
+    for (Domain* o : g_domains) {
+      if (o && o->state != DomainState::kDead) any_alive = true;
+    }
+  }
+  if (!any_alive && g_all_done) g_all_done();
+}
+
+Status Destroy(Domain* d) {
+  if (d->state != DomainState::kDead) return Status::kBusy;
+  {
+    SpinGuard guard(g_lock);
+    if (g_domains[d->id] != d) return Status::kNotFound;
+    g_domains[d->id] = nullptr;
+  }
+  const uint32_t id = d->id;
+  const uint64_t pages = d->pages;
+  FreeDomain(d);
+  HV_INFO("d%u: destroyed, %lu KiB returned", id, pages * 4);
+  return Status::kOk;
+}
+
+Domain* Find(uint32_t id) {
+  SpinGuard guard(g_lock);
+  return id < kMaxDomains ? g_domains[id] : nullptr;
+}
+
+uint32_t Count() {
+  SpinGuard guard(g_lock);
+  uint32_t n = 0;
+  for (Domain* d : g_domains) n += d != nullptr;
+  return n;
+}
+
+void SetAllDoneHandler(void (*fn)()) { g_all_done = fn; }
+
+PhysAddr Translate(const Domain& d, GuestPhysAddr gpa) {
+  PhysAddr out(0);
+  if (gpa.value() >= d.memory_bytes) return out;
+  ForEachBlock(d, [&](const MemBlock& b) {
+    const uint64_t size = kPageSize << b.order;
+    if (gpa >= b.gpa && gpa.value() - b.gpa.value() < size) {
+      out = b.hpa + (gpa - b.gpa);
+      return false;
+    }
+    return true;
+  });
+  return out;
+}
+
+bool CopyFromGuest(const Domain& d, GuestPhysAddr gpa, void* dst, uint64_t len) {
+  auto* out = static_cast<uint8_t*>(dst);
+  return ForGuestRange(d, gpa, len, [&](uint8_t* p, uint64_t off, uint64_t n) {
+    memcpy(out + off, p, n);
+  });
+}
+
+bool CopyToGuest(Domain& d, GuestPhysAddr gpa, const void* src, uint64_t len) {
+  const auto* in = static_cast<const uint8_t*>(src);
+  return ForGuestRange(d, gpa, len, [&](uint8_t* p, uint64_t off, uint64_t n) {
+    memcpy(p, in + off, n);
+  });
+}
+
+bool ZeroGuest(Domain& d, GuestPhysAddr gpa, uint64_t len) {
+  return ForGuestRange(d, gpa, len, [](uint8_t* p, uint64_t, uint64_t n) { memset(p, 0, n); });
+}
+
+void ConsoleWrite(Domain* d, const char* bytes, size_t len) {
+  SpinGuard guard(d->lock);
+  for (size_t i = 0; i < len; ++i) {
+    char c = bytes[i];
+    if (c == '\r') continue;
+    const bool end = c == '\n';
+    // Never pass a guest's control characters to the operator's terminal.
+    if (!end && (c < 0x20 || c > 0x7e) && c != '\t') c = '?';
+    if (!end) d->line[d->line_len++] = c;
+    if (end || d->line_len == sizeof(d->line) - 1) {
+      d->line[d->line_len] = '\0';
+      char out[sizeof(d->line) + 24];
+      Format(out, sizeof(out), "(d%u) %s\r\n", d->id, d->line);
+      console::Write(out);
+      d->line_len = 0;
+    }
+  }
+}
+
+}  // namespace domains
+}  // namespace hv

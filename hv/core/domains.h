@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// The domain table and lifecycle: create, start, shut down, destroy; guest
+// memory access checked against the domain's own memory; domain consoles.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/core/domain.h"
+#include "hv/lib/addr.h"
+
+namespace hv::domains {
+
+enum class [[nodiscard]] Status : uint8_t {
+  kOk,
+  kNoMemory,     // not enough free memory (nothing is kept)
+  kBadArgument,  // zero or unaligned memory, bad vCPU count, bad name
+  kNoSlot,       // kMaxDomains domains exist
+  kNotFound,
+  kBusy,         // the domain is not in a state that allows this
+};
+const char* StatusName(Status s);
+
+// Creates a domain (state kCreated, vCPUs offline) with zeroed memory.
+Status Create(const DomainParams& params, Domain** out);
+// Makes vCPU 0 runnable; the domain is kRunning.
+Status Start(Domain* d);
+// Ends the domain: every vCPU stops at its next exit; when the last one is
+// off its CPU the domain is kDead and its exit action runs.
+void Shutdown(Domain* d, ShutdownReason reason);
+// A report on hv's console, then Shutdown(kCrash).
+void Crash(Domain* d, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+// Frees everything of a kDead domain; its id may be reused.
+Status Destroy(Domain* d);
+
+Domain* Find(uint32_t id);
+uint32_t Count();  // domains that exist, dead or alive
+
+// Called by the scheduler when a vCPU of a shutting-down domain leaves its CPU.
+void VcpuStopped(Vcpu* v);
+// Called once when no domain is left alive (boot-time domains all ended).
+void SetAllDoneHandler(void (*fn)());
+
+// Guest memory, by guest-physical address; false (and nothing copied) if any
+// byte is outside the domain's RAM.
+[[nodiscard]] bool CopyFromGuest(const Domain& d, GuestPhysAddr gpa, void* dst, uint64_t len);
+[[nodiscard]] bool CopyToGuest(Domain& d, GuestPhysAddr gpa, const void* src, uint64_t len);
+[[nodiscard]] bool ZeroGuest(Domain& d, GuestPhysAddr gpa, uint64_t len);
+// The host-physical address behind gpa, or PhysAddr(0).
+PhysAddr Translate(const Domain& d, GuestPhysAddr gpa);
+
+// Console output from the domain: complete lines go to hv's console as "(dN) ...".
+void ConsoleWrite(Domain* d, const char* bytes, size_t len);
+
+}  // namespace hv::domains

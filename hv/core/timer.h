@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// Per-CPU software timers over the CPU's one hardware one-shot timer.
+// A timer belongs to one CPU and is only set or cancelled on that CPU.
+#pragma once
+
+#include <stdint.h>
+
+namespace hv {
+
+struct Timer {
+  uint64_t deadline_ns = 0;
+  void (*fn)(Timer*) = nullptr;  // runs in interrupt context, on the timer's CPU
+  void* data = nullptr;
+  Timer* next = nullptr;
+  bool armed = false;
+};
+
+namespace timer {
+
+inline constexpr uint32_t kMaxCpus = 64;
+
+// Arms t on the calling CPU at deadline_ns (NowNs() time); re-arming moves it.
+void Set(Timer* t, uint64_t deadline_ns);
+void Cancel(Timer* t);
+// From the hardware timer interrupt: runs every expired timer, re-arms.
+void OnInterrupt();
+
+}  // namespace timer
+}  // namespace hv

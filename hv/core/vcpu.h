@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// A virtual CPU: what the scheduler runs. Its architectural state (VMCB,
+// registers, FPU) is the arch's ArchVcpu.
+#pragma once
+
+#include <atomic>
+#include <stdint.h>
+
+namespace hv {
+
+struct Domain;
+namespace arch {
+struct ArchVcpu;
+}
+
+enum class VcpuState : uint8_t {
+  kOffline,   // not started, or taken down
+  kRunnable,  // on a run queue
+  kRunning,   // on a CPU now
+  kBlocked,   // waiting for an event or a timer (HLT, block)
+  kDead,      // its domain is going away
+};
+const char* VcpuStateName(VcpuState s);
+
+struct Vcpu {
+  Domain* domain = nullptr;
+  uint32_t id = 0;
+  VcpuState state = VcpuState::kOffline;
+  uint32_t cpu = 0;               // the CPU whose run queue holds it
+  uint64_t affinity = ~uint64_t{0};  // hard affinity: CPUs it may run on
+  Vcpu* next = nullptr;           // run-queue link
+  uint64_t runtime_ns = 0;        // time spent running the guest
+  uint64_t exits = 0;
+  // Scheduler-private (credit, ...).
+  int64_t credit = 0;
+  arch::ArchVcpu* arch = nullptr;
+};
+
+}  // namespace hv
