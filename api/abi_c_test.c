@@ -2,9 +2,11 @@
 /* Every ABI header compiles as C99 (-pedantic-errors); their layout checks
  * (HV_STATIC_ASSERT) run at compile time. At run time: the op encoding. */
 #include "hv/console.h"
+#include "hv/evtchn.h"
 #include "hv/hypercall.h"
 #include "hv/sched.h"
 #include "hv/start_info.h"
+#include "hv/vcpu.h"
 #include "hv/version.h"
 
 int main(void) {

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "hv/console.h"
+#include "hv/evtchn.h"
 #include "hv/hypercall.h"
 #include "hv/sched.h"
 #include "hv/start_info.h"
+#include "hv/vcpu.h"
 #include "hv/version.h"
 
 TEST(Abi, OpNumbersArePinned) {
@@ -15,6 +17,12 @@ TEST(Abi, OpNumbersArePinned) {
   EXPECT_EQ(HV_CONSOLE_WRITE, 0x100u);
   EXPECT_EQ(HV_SCHED_YIELD, 0x200u);
   EXPECT_EQ(HV_SCHED_SHUTDOWN, 0x201u);
+  EXPECT_EQ(HV_SCHED_BLOCK, 0x202u);
+  EXPECT_EQ(HV_SCHED_SET_TIMER, 0x203u);
+  EXPECT_EQ(HV_VCPU_UP, 0x300u);
+  EXPECT_EQ(HV_VCPU_INFO, 0x302u);
+  EXPECT_EQ(HV_EVTCHN_INIT, 0x400u);
+  EXPECT_EQ(HV_EVTCHN_UNMASK, 0x408u);
 }
 
 TEST(Abi, ErrorsArePinned) {
@@ -28,6 +36,11 @@ TEST(Abi, ErrorsArePinned) {
 TEST(Abi, LayoutsAreTheSameInCxx) {
   EXPECT_EQ(sizeof(hv_version_info), 72u);
   EXPECT_EQ(offsetof(hv_version_info, build_id), 24u);
-  EXPECT_EQ(sizeof(hv_start_info), 40u);
+  EXPECT_EQ(sizeof(hv_start_info), 48u);
   EXPECT_EQ(offsetof(hv_start_info, free_gpa), 32u);
+  EXPECT_EQ(offsetof(hv_start_info, tsc_hz), 40u);
+  EXPECT_EQ(sizeof(hv_vcpu_info), 24u);
+  EXPECT_EQ(sizeof(hv_event_page), 4096u);
+  EXPECT_EQ(offsetof(hv_event_page, mask), 128u);
+  EXPECT_EQ(sizeof(hv_evtchn_status), 24u);
 }

@@ -22,4 +22,15 @@
 #define HV_SHUTDOWN_REBOOT 1
 #define HV_SHUTDOWN_CRASH 2
 
+/* HV_SCHED_BLOCK(): the vCPU sleeps until an event is pending for it (an
+ * event-channel upcall or its one-shot timer); returns at once if one is
+ * already pending. Returns HV_OK. HLT with interrupts enabled does the same. */
+#define HV_SCHED_BLOCK HV_OP(HV_FAMILY_SCHED, 0x02)
+
+/* HV_SCHED_SET_TIMER(uint64_t timeout_ns): arms the calling vCPU's one-shot
+ * timer to fire after timeout_ns (0 cancels it). When it fires, VIRQ
+ * HV_VIRQ_TIMER is raised on that vCPU. Errors: HV_EINVAL (over 1 hour). */
+#define HV_SCHED_SET_TIMER HV_OP(HV_FAMILY_SCHED, 0x03)
+#define HV_SCHED_TIMER_MAX_NS 3600000000000ull
+
 #endif /* HV_API_SCHED_H */

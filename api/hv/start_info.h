@@ -4,6 +4,7 @@
  * with the first 4 GiB of guest-physical memory identity-mapped (2 MiB
  * pages), interrupts off, at the ELF entry, with RSI = the guest-physical
  * address of a struct hv_start_info and RSP = the top of a small stack.
+ * Other vCPUs start offline; HV_VCPU_UP starts them.
  * Linux bzImages get Linux's own 64-bit boot protocol instead.
  */
 #ifndef HV_API_START_INFO_H
@@ -22,11 +23,13 @@ struct hv_start_info {
   uint64_t memory_bytes;  /* guest RAM is [0, memory_bytes) */
   uint64_t cmdline_gpa;   /* NUL-terminated, or 0 */
   uint64_t free_gpa;      /* first guest page not used by the image, tables or this */
+  uint64_t tsc_hz;        /* the TSC's rate, as hv calibrated it */
 };
 
-HV_STATIC_ASSERT(sizeof(struct hv_start_info) == 40, hv_start_info_size);
+HV_STATIC_ASSERT(sizeof(struct hv_start_info) == 48, hv_start_info_size);
 HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_start_info, memory_bytes) == 16, hv_start_info_memory_bytes);
 HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_start_info, cmdline_gpa) == 24, hv_start_info_cmdline_gpa);
 HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_start_info, free_gpa) == 32, hv_start_info_free_gpa);
+HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_start_info, tsc_hz) == 40, hv_start_info_tsc_hz);
 
 #endif /* HV_API_START_INFO_H */

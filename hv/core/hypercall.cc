@@ -7,17 +7,14 @@
 namespace hv::hypercall {
 namespace {
 
-// Every family hv knows, by HV_FAMILY_* number; null = not implemented. The
-// control families are privileged even where they have no ops yet, so that a
-// domU probing them learns only HV_EPERM.
-constexpr Family kDomctlPlaceholder = {HV_FAMILY_DOMCTL, 0, Permission::kPrivileged, nullptr, 0};
-constexpr Family kSysctlPlaceholder = {HV_FAMILY_SYSCTL, 0, Permission::kPrivileged, nullptr, 0};
-constexpr Family kLivepatchPlaceholder = {HV_FAMILY_LIVEPATCH, 0, Permission::kPrivileged, nullptr, 0};
+// Live patching comes later; it is privileged already, so that a domU
+// probing it learns only HV_EPERM.
+constexpr Family kLivepatchFamily = {HV_FAMILY_LIVEPATCH, 0, Permission::kPrivileged, nullptr, 0};
 
+// Every family, by HV_FAMILY_* number.
 const Family* const kFamilies[HV_FAMILY_COUNT] = {
-    &kVersionFamily,      &kConsoleFamily,     &kSchedFamily,
-    nullptr,              nullptr,             nullptr,
-    &kDomctlPlaceholder,  &kSysctlPlaceholder, &kLivepatchPlaceholder,
+    &kVersionFamily, &kConsoleFamily, &kSchedFamily,  &kVcpuFamily,     &kEvtchnFamily,
+    &kMemoryFamily,  &kDomctlFamily,  &kSysctlFamily, &kLivepatchFamily,
 };
 
 char g_build_id[48] = "unknown";

@@ -54,5 +54,10 @@ const char* BuildId();
 extern const Family kVersionFamily;
 extern const Family kConsoleFamily;
 extern const Family kSchedFamily;
+extern const Family kVcpuFamily;
+extern const Family kEvtchnFamily;
+extern const Family kMemoryFamily;
+extern const Family kDomctlFamily;
+extern const Family kSysctlFamily;
 
 }  // namespace hv::hypercall
