@@ -47,6 +47,9 @@ void KickCpu(uint32_t cpu);
 [[nodiscard]] bool DomainMap(Domain& d, const MemBlock& block);
 void DomainFree(Domain& d);
 [[nodiscard]] bool VcpuInit(Vcpu& v);
+// Starts `target` in the same mode as `model` (page tables, segments,
+// control registers) at rip, with rsp, and arg in the first argument register.
+void VcpuStartLike(Vcpu& target, const Vcpu& model, uint64_t rip, uint64_t rsp, uint64_t arg);
 void VcpuFree(Vcpu& v);
 
 }  // namespace hv::arch

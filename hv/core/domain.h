@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv/core/domain_config.h"  // DomainAction: what follows a shutdown
 #include "hv/core/vcpu.h"
 #include "hv/lib/addr.h"
 #include "hv/lib/spinlock.h"
@@ -32,8 +33,6 @@ const char* DomainStateName(DomainState s);
 enum class ShutdownReason : uint8_t { kNone, kPoweroff, kReboot, kCrash };
 const char* ShutdownReasonName(ShutdownReason r);
 
-// What follows a shutdown (xl.cfg's on_poweroff/on_reboot/on_crash).
-enum class ExitAction : uint8_t { kDestroy, kRestart, kPreserve };
 
 // A contiguous run of the domain's memory: 2^order pages.
 struct MemBlock {
@@ -51,9 +50,9 @@ struct DomainParams {
   uint32_t cap = 0;  // percent of one CPU, 0 = none
   uint64_t affinity = ~uint64_t{0};
   bool privileged = false;
-  ExitAction on_poweroff = ExitAction::kDestroy;
-  ExitAction on_reboot = ExitAction::kRestart;
-  ExitAction on_crash = ExitAction::kPreserve;
+  DomainAction on_poweroff = DomainAction::kDestroy;
+  DomainAction on_reboot = DomainAction::kRestart;
+  DomainAction on_crash = DomainAction::kPreserve;
 };
 
 struct Domain {
@@ -64,8 +63,8 @@ struct Domain {
   bool privileged = false;
   uint32_t weight = 256;
   uint32_t cap = 0;
-  ExitAction on_poweroff = ExitAction::kDestroy, on_reboot = ExitAction::kRestart,
-             on_crash = ExitAction::kPreserve;
+  DomainAction on_poweroff = DomainAction::kDestroy, on_reboot = DomainAction::kRestart,
+             on_crash = DomainAction::kPreserve;
 
   uint64_t memory_bytes = 0;  // guest RAM is [0, memory_bytes)
   // The blocks backing guest RAM, in pages chained through their first word.
@@ -80,6 +79,8 @@ struct Domain {
   // The console: bytes until a newline, then one "(dN) ..." line.
   char line[160] = {};
   uint32_t line_len = 0;
+
+  struct DomainEvents* events = nullptr;  // event channels (events.h), once used
 
   SpinLock lock;  // guards state, reason and the console line
   arch::ArchDomain* arch = nullptr;

@@ -3,7 +3,7 @@
 // run without dom0 (the idea of Xen's dom0less). The module is a text file,
 // one domain per line:
 //
-//   # name       kernel and ramdisk are multiboot module indices
+//   # kernel= and ramdisk= are multiboot module indices
 //   name=web kernel=2 ramdisk=3 memory=512M vcpus=2 cpus=2-3 cmdline="console=ttyS0 quiet"
 //   name=test0 kernel=4 memory=16M on_crash=destroy
 //

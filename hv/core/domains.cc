@@ -5,6 +5,7 @@
 
 #include "hv/core/arch.h"
 #include "hv/core/console.h"
+#include "hv/core/events.h"
 #include "hv/core/heap.h"
 #include "hv/core/sched.h"
 #include "hv/lib/format.h"
@@ -308,13 +309,13 @@ void VcpuStopped(Vcpu* v) {
     if (!last || d->state == DomainState::kDead) return;
     d->state = DomainState::kDead;
   }
-  const ExitAction action = d->reason == ShutdownReason::kCrash    ? d->on_crash
+  const DomainAction action = d->reason == ShutdownReason::kCrash    ? d->on_crash
                             : d->reason == ShutdownReason::kReboot ? d->on_reboot
                                                                    : d->on_poweroff;
   HV_INFO("d%u (%s): dead (%s)", d->id, d->name, ShutdownReasonName(d->reason));
-  if (action != ExitAction::kPreserve) {
+  if (action != DomainAction::kPreserve) {
     // Restart needs the domain's recipe, which boot-time domains do not keep yet.
-    if (action == ExitAction::kRestart) HV_WARN("d%u: restart is not supported yet; destroying", d->id);
+    if (action == DomainAction::kRestart) HV_WARN("d%u: restart is not supported yet; destroying", d->id);
     (void)Destroy(d);
   }
   bool any_alive = false;
@@ -335,6 +336,7 @@ Status Destroy(Domain* d) {
     g_domains[d->id] = nullptr;
   }
   const uint32_t id = d->id;
+  events::Teardown(*d);  // cancels vCPU timers, unbinds peers
   const uint64_t pages = d->pages;
   FreeDomain(d);
   HV_INFO("d%u: destroyed, %lu KiB returned", id, pages * 4);

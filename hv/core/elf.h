@@ -114,20 +114,22 @@ inline constexpr size_t kMaxElfSegments = 16;
 // to guest_addr, then zero up to guest_addr + mem_size.
 struct ElfSegment {
   GuestPhysAddr guest_addr;  // p_paddr
-  uint64_t file_offset;      // p_offset
-  uint64_t file_size;        // p_filesz, <= mem_size
-  uint64_t mem_size;         // p_memsz, > 0
-  uint32_t flags;            // p_flags: kElfPfX | kElfPfW | kElfPfR
+  uint64_t file_offset = 0;  // p_offset
+  uint64_t file_size = 0;    // p_filesz, <= mem_size
+  uint64_t mem_size = 0;     // p_memsz, > 0
+  uint32_t flags = 0;        // p_flags: kElfPfX | kElfPfW | kElfPfR
 };
 
+// Every member has an initializer, so a static ElfImage is constant-
+// initialized (no global constructor).
 struct ElfImage {
-  GuestPhysAddr entry;   // guest-physical entry point (see above)
-  uint64_t entry_vaddr;  // e_entry as written in the file
+  GuestPhysAddr entry;       // guest-physical entry point (see above)
+  uint64_t entry_vaddr = 0;  // e_entry as written in the file
   // In program header order; ranges in guest memory are pairwise disjoint.
   ElfSegment segments[kMaxElfSegments];
-  size_t segment_count;  // >= 1 on success
-  GuestPhysAddr lowest;  // the lowest guest-physical address any segment uses
-  GuestPhysAddr end;     // one past the highest one; lowest < end <= mem_size
+  size_t segment_count = 0;  // >= 1 on success
+  GuestPhysAddr lowest;      // the lowest guest-physical address any segment uses
+  GuestPhysAddr end;         // one past the highest one; lowest < end <= mem_size
 };
 
 enum class [[nodiscard]] ElfStatus : uint8_t{

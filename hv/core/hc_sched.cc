@@ -4,7 +4,10 @@
 
 #include "hv/core/domain.h"
 #include "hv/core/domains.h"
+#include "hv/core/arch.h"
+#include "hv/core/events.h"
 #include "hv/core/hypercall.h"
+#include "hv/core/timer.h"
 
 namespace hv::hypercall {
 namespace {
@@ -23,7 +26,29 @@ Result Shutdown(Vcpu& v, const Args& a) {
   return {HV_OK, After::kStop};
 }
 
+// Blocks unless something is already waiting; the arch re-checks after the
+// vCPU is off its CPU, so a wake-up racing with this is never lost.
+Result Block(Vcpu& v, const Args&) {
+  if (v.upcall_pending.load() || v.wake_pending.exchange(false)) return Value(HV_OK);
+  return {HV_OK, After::kBlock};
+}
+
+void TimerFired(Timer* t) { events::RaiseVirq(*static_cast<Vcpu*>(t->data), HV_VIRQ_TIMER); }
+
+Result SetTimer(Vcpu& v, const Args& a) {
+  if (a[0] > HV_SCHED_TIMER_MAX_NS) return Value(HV_EINVAL);
+  timer::Cancel(&v.timer);
+  if (a[0]) {
+    v.timer.fn = TimerFired;
+    v.timer.data = &v;
+    timer::Set(&v.timer, arch::NowNs() + a[0]);
+  }
+  return Value(HV_OK);
+}
+
 constexpr Op kOps[] = {
+    {HV_OP_NUMBER(HV_SCHED_BLOCK), Block},
+    {HV_OP_NUMBER(HV_SCHED_SET_TIMER), SetTimer},
     {HV_OP_NUMBER(HV_SCHED_YIELD), Yield},
     {HV_OP_NUMBER(HV_SCHED_SHUTDOWN), Shutdown},
 };

@@ -2,20 +2,21 @@
 #include "hv/core/timer.h"
 
 #include "hv/core/arch.h"
+#include "hv/lib/spinlock.h"
 
 namespace hv::timer {
 namespace {
 
-// Each CPU's armed timers, sorted by deadline. Only touched by that CPU with
-// interrupts off, so no lock.
-Timer* g_queue[kMaxCpus];
+// Each CPU's armed timers, sorted by deadline. Taken with interrupts off:
+// the timer interrupt takes it too.
+struct Queue {
+  SpinLock lock;  // guards head and the links and `armed` of its timers
+  Timer* head = nullptr;
+};
+Queue g_queue[kMaxCpus];
 
-void Program(uint32_t cpu) {
-  if (g_queue[cpu]) arch::TimerArm(g_queue[cpu]->deadline_ns);
-}
-
-void Unlink(Timer** head, Timer* t) {
-  for (Timer** p = head; *p; p = &(*p)->next) {
+void Unlink(Queue& q, Timer* t) {
+  for (Timer** p = &q.head; *p; p = &(*p)->next) {
     if (*p == t) {
       *p = t->next;
       break;
@@ -25,39 +26,64 @@ void Unlink(Timer** head, Timer* t) {
   t->armed = false;
 }
 
+// Only for the calling CPU's own queue: the hardware timer is per CPU. A
+// remote cancel leaves the hardware armed; it fires, finds nothing, re-arms.
+void Program(Queue& q) {
+  if (q.head) arch::TimerArm(q.head->deadline_ns);
+}
+
+void CancelLocked(Timer* t) {
+  while (t->armed) {
+    Queue& q = g_queue[t->cpu];
+    SpinGuard guard(q.lock);
+    if (t->armed && &g_queue[t->cpu] == &q) Unlink(q, t);
+  }
+}
+
 }  // namespace
 
 void Set(Timer* t, uint64_t deadline_ns) {
   const uint64_t flags = arch::IrqSave();
+  CancelLocked(t);
   const uint32_t cpu = arch::CpuIndex();
-  if (t->armed) Unlink(&g_queue[cpu], t);
-  t->deadline_ns = deadline_ns;
-  Timer** p = &g_queue[cpu];
-  while (*p && (*p)->deadline_ns <= deadline_ns) p = &(*p)->next;
-  t->next = *p;
-  *p = t;
-  t->armed = true;
-  if (g_queue[cpu] == t) Program(cpu);
+  Queue& q = g_queue[cpu];
+  {
+    SpinGuard guard(q.lock);
+    t->deadline_ns = deadline_ns;
+    t->cpu = cpu;
+    Timer** p = &q.head;
+    while (*p && (*p)->deadline_ns <= deadline_ns) p = &(*p)->next;
+    t->next = *p;
+    *p = t;
+    t->armed = true;
+    if (q.head == t) Program(q);
+  }
   arch::IrqRestore(flags);
 }
 
 void Cancel(Timer* t) {
   const uint64_t flags = arch::IrqSave();
-  if (t->armed) Unlink(&g_queue[arch::CpuIndex()], t);
+  CancelLocked(t);
   arch::IrqRestore(flags);
 }
 
 void OnInterrupt() {
-  const uint32_t cpu = arch::CpuIndex();
-  const uint64_t now = arch::NowNs();
-  while (g_queue[cpu] && g_queue[cpu]->deadline_ns <= now) {
-    Timer* t = g_queue[cpu];
-    g_queue[cpu] = t->next;
-    t->next = nullptr;
-    t->armed = false;
-    t->fn(t);  // may re-arm itself
+  Queue& q = g_queue[arch::CpuIndex()];
+  for (;;) {
+    Timer* t;
+    {
+      SpinGuard guard(q.lock);
+      t = q.head;
+      if (!t || t->deadline_ns > arch::NowNs()) {
+        Program(q);
+        return;
+      }
+      q.head = t->next;
+      t->next = nullptr;
+      t->armed = false;
+    }
+    t->fn(t);  // unlocked: it may re-arm itself or wake a vCPU
   }
-  Program(cpu);
 }
 
 }  // namespace hv::timer

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Per-CPU software timers over the CPU's one hardware one-shot timer.
-// A timer belongs to one CPU and is only set or cancelled on that CPU.
+// Per-CPU software timers over each CPU's one hardware one-shot timer.
+// Set() arms a timer on the calling CPU; Cancel() works from any CPU.
 #pragma once
 
 #include <stdint.h>
@@ -12,6 +12,7 @@ struct Timer {
   void (*fn)(Timer*) = nullptr;  // runs in interrupt context, on the timer's CPU
   void* data = nullptr;
   Timer* next = nullptr;
+  uint32_t cpu = 0;  // the queue it is on, while armed
   bool armed = false;
 };
 

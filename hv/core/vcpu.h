@@ -6,6 +6,8 @@
 #include <atomic>
 #include <stdint.h>
 
+#include "hv/core/timer.h"
+
 namespace hv {
 
 struct Domain;
@@ -31,6 +33,12 @@ struct Vcpu {
   Vcpu* next = nullptr;           // run-queue link
   uint64_t runtime_ns = 0;        // time spent running the guest
   uint64_t exits = 0;
+  // Events: an upcall waits to be delivered (the arch injects it on the
+  // registered vector); a wake-up (timer) waits to end a block.
+  uint8_t upcall_vector = 0;
+  std::atomic<bool> upcall_pending{false};
+  std::atomic<bool> wake_pending{false};
+  Timer timer;  // HV_SCHED_SET_TIMER
   // Scheduler-private (credit, ...).
   int64_t credit = 0;
   arch::ArchVcpu* arch = nullptr;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hv/arch/x86/guest_boot.h"
 
+#include "hv/arch/x86/time.h"
 #include "hv/arch/x86/vcpu_arch.h"
 #include "hv/core/domains.h"
 #include "hv/core/elf.h"
@@ -101,6 +102,7 @@ BootStatus BootElf(Domain& d, const uint8_t* image, size_t size, const char* cmd
     }
   }
   info.free_gpa = AlignUp(elf.end.value(), kPageSize);
+  info.tsc_hz = time::TscHz();
   if (!domains::CopyToGuest(d, GuestPhysAddr(kStartInfo), &info, sizeof(info))) {
     return BootStatus::kFault;
   }

@@ -352,9 +352,9 @@ void StartBootDomains() {
     p.weight = c.weight;
     p.cap = c.cap;
     p.affinity = c.cpu_mask;
-    p.on_poweroff = static_cast<ExitAction>(c.on_poweroff);
-    p.on_reboot = static_cast<ExitAction>(c.on_reboot);
-    p.on_crash = static_cast<ExitAction>(c.on_crash);
+    p.on_poweroff = c.on_poweroff;
+    p.on_reboot = c.on_reboot;
+    p.on_crash = c.on_crash;
     Domain* d = nullptr;
     const domains::Status st = domains::Create(p, &d);
     if (st != domains::Status::kOk) {

@@ -98,6 +98,32 @@ bool VcpuInit(Vcpu& v) {
   return true;
 }
 
+void VcpuStartLike(Vcpu& target, const Vcpu& model, uint64_t rip, uint64_t rsp, uint64_t arg) {
+  const x86::VmcbState& m = model.arch->vmcb->state;
+  x86::VmcbState& s = target.arch->vmcb->state;
+  s.cs = m.cs;
+  s.ss = m.ss;
+  s.ds = m.ds;
+  s.es = m.es;
+  s.fs = s.gs = x86::VmcbSegment{m.ds.selector, m.ds.attrib, m.ds.limit, 0};
+  s.gdtr = m.gdtr;
+  s.idtr = m.idtr;
+  s.tr = m.tr;
+  s.ldtr = m.ldtr;
+  s.cpl = m.cpl;
+  s.cr0 = m.cr0;
+  s.cr3 = m.cr3;
+  s.cr4 = m.cr4;
+  s.efer = m.efer;
+  s.g_pat = m.g_pat;
+  s.rflags = 2;
+  s.rip = rip;
+  s.rsp = rsp;
+  s.rax = 0;
+  target.arch->regs = {};
+  target.arch->regs.rdi = arg;
+}
+
 void VcpuFree(Vcpu& v) {
   if (!v.arch) return;
   // A CPU may still hold its FPU state: forget it there.
@@ -236,8 +262,18 @@ Next Ioio(Exit& e) {
   return Next::kResume;
 }
 
+bool InterruptsOn(const Exit& e) { return e.vmcb.state.rflags & kRflagsIf; }
+
+// Whether an upcall is waiting that the guest would take now.
+bool UpcallWaiting(const Exit& e) {
+  return e.v.upcall_pending.load() || (e.vmcb.control.int_ctl & kIntCtlVIrq);
+}
+
 Next Hlt(Exit& e) {
   Skip(e, 1);
+  if ((InterruptsOn(e) && UpcallWaiting(e)) || e.v.wake_pending.exchange(false)) {
+    return Next::kResume;
+  }
   return Next::kBlock;
 }
 
@@ -458,6 +494,12 @@ void RunVcpu(Vcpu& v) {
     }
     if (sched::NeedResched(cpu.index)) break;
     SwitchFpu(cpu, a);
+    // A pending upcall becomes a virtual interrupt, taken when the guest has
+    // interrupts on (V_IRQ; hv never touches its TPR).
+    if (v.upcall_vector && v.upcall_pending.exchange(false)) {
+      e.vmcb.control.int_ctl |= kIntCtlVIrq | kIntCtlVIgnTpr | (0xfu << 16);
+      e.vmcb.control.int_vector = v.upcall_vector;
+    }
     // TLB flush of the guest on every entry: correct without ASID
     // bookkeeping (QEMU's TCG flushes anyway; real hardware pays for it).
     e.vmcb.control.tlb_control = 1;
@@ -492,6 +534,11 @@ void RunVcpu(Vcpu& v) {
   const uint64_t ran = arch::NowNs() - start;
   v.runtime_ns += ran;
   sched::Put(&v, why, ran);
+  // An event raised between the guest's HLT and Put() found the vCPU not yet
+  // blocked: wake it now, or it would sleep through it.
+  if (why == sched::PutReason::kBlocked && (v.upcall_pending.load() || v.wake_pending.load())) {
+    sched::Wake(&v);
+  }
 }
 
 }  // namespace x86

@@ -136,6 +136,8 @@ inline constexpr uint32_t kIntercept2Monitor = 1u << 10;
 inline constexpr uint32_t kIntercept2Mwait = 1u << 11;
 inline constexpr uint32_t kIntercept2Xsetbv = 1u << 13;
 
+inline constexpr uint32_t kIntCtlVIrq = 1u << 8;
+inline constexpr uint32_t kIntCtlVIgnTpr = 1u << 20;
 inline constexpr uint32_t kIntCtlVIntrMasking = 1u << 24;
 
 // Exit codes (APM vol. 2, appendix C).
