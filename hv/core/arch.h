@@ -33,6 +33,11 @@ PhysAddr VirtToPhys(const void* p);
 
 // Number of CPUs hv runs on (online), and whether the caller may be interrupted.
 uint32_t CpuCount();
+// About CPU `index` (0 .. CpuCount() - 1): its hardware id (x86: the APIC
+// id) and whether it is online. False past the last CPU.
+bool CpuInfo(uint32_t index, uint32_t* hw_id, bool* online);
+// The rate of the clock NowNs() counts (x86: the TSC), in Hz; 0 until calibrated.
+uint64_t ClockHz();
 // Programs this CPU's one-shot timer to fire at now_ns-based `deadline_ns`;
 // the interrupt calls timer::OnInterrupt().
 void TimerArm(uint64_t deadline_ns);

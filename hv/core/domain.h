@@ -66,13 +66,15 @@ struct Domain {
   DomainAction on_poweroff = DomainAction::kDestroy, on_reboot = DomainAction::kRestart,
              on_crash = DomainAction::kPreserve;
 
-  uint64_t memory_bytes = 0;  // guest RAM is [0, memory_bytes)
+  uint64_t memory_bytes = 0;      // guest RAM is [0, memory_bytes)
+  uint64_t max_memory_bytes = 0;  // the most it may grow to (domctl); >= memory_bytes
   // The blocks backing guest RAM, in pages chained through their first word.
   PhysAddr block_pages;
   uint64_t block_count = 0;
   uint64_t pages = 0;  // everything the domain holds, for accounting
 
   uint32_t vcpu_count = 0;
+  uint32_t vcpu_pages = 0;  // pages each vCPU holds (its Vcpu and the arch's), for accounting
   Vcpu* vcpus[kMaxVcpus] = {};
   std::atomic<uint32_t> vcpus_running{0};  // on a CPU right now
 

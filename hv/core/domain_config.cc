@@ -221,6 +221,18 @@ bool ParseAction(const Value& v, DomainConfig* c) {
   return false;
 }
 
+bool ParsePrivileged(const Value& v, DomainConfig* c) {
+  if (EqualsNoCase(v.text, v.length, "yes")) {
+    c->privileged = true;
+    return true;
+  }
+  if (EqualsNoCase(v.text, v.length, "no")) {
+    c->privileged = false;
+    return true;
+  }
+  return false;
+}
+
 struct Key {
   const char* name;
   bool (*parse)(const Value&, DomainConfig*);
@@ -241,6 +253,7 @@ constexpr Key kKeys[] = {
     {"on_poweroff", ParseAction<&DomainConfig::on_poweroff>, "destroy, restart or preserve", false},
     {"on_reboot", ParseAction<&DomainConfig::on_reboot>, "destroy, restart or preserve", false},
     {"on_crash", ParseAction<&DomainConfig::on_crash>, "destroy, restart or preserve", false},
+    {"privileged", ParsePrivileged, "yes or no", false},
 };
 constexpr size_t kKeyCount = sizeof(kKeys) / sizeof(kKeys[0]);
 static_assert(kKeyCount <= 32, "the keys seen on a line are a uint32_t mask");

@@ -32,8 +32,10 @@
 //   on_poweroff= destroy|restart|preserve; default destroy
 //   on_reboot=   destroy|restart|preserve; default restart
 //   on_crash=    destroy|restart|preserve; default preserve
-// Numbers are decimal. Enumerated values ("all", "destroy", ...) may be in
-// any case.
+//   privileged=  yes|no: a control domain, allowed the privileged hypercall
+//                families (domctl, sysctl; api/hv/hypercall.h); default no
+// Numbers are decimal. Enumerated values ("all", "destroy", "yes", ...) may be
+// in any case.
 //
 // Errors never stop the parse: a line with an unknown or repeated key, a bad
 // value, a missing required key, a duplicate name, an over-long line or
@@ -82,6 +84,7 @@ struct DomainConfig {
   DomainAction on_poweroff = DomainAction::kDestroy;
   DomainAction on_reboot = DomainAction::kRestart;
   DomainAction on_crash = DomainAction::kPreserve;
+  bool privileged = false;  // a control domain (dom0's rights); for tests
 };
 
 struct BootDomains {

@@ -69,6 +69,7 @@ void ExpectDefaults(const DomainConfig& c) {
   EXPECT_EQ(c.on_poweroff, DomainAction::kDestroy);
   EXPECT_EQ(c.on_reboot, DomainAction::kRestart);
   EXPECT_EQ(c.on_crash, DomainAction::kPreserve);
+  EXPECT_FALSE(c.privileged);
 }
 
 TEST_F(DomainConfigTest, EmptyInput) {
@@ -103,7 +104,8 @@ TEST_F(DomainConfigTest, Defaults) {
 TEST_F(DomainConfigTest, EveryKey) {
   DomainConfig c = Good(
       "name=web.01 kernel=2 ramdisk=3 memory=512M vcpus=4 weight=512 cap=150 cpus=0,2-3 "
-      "cmdline=\"console=ttyS0 quiet\" on_poweroff=restart on_reboot=preserve on_crash=destroy");
+      "cmdline=\"console=ttyS0 quiet\" on_poweroff=restart on_reboot=preserve on_crash=destroy "
+      "privileged=yes");
   EXPECT_STREQ(c.name, "web.01");
   EXPECT_EQ(c.kernel_module, 2);
   EXPECT_TRUE(c.has_ramdisk);
@@ -117,6 +119,7 @@ TEST_F(DomainConfigTest, EveryKey) {
   EXPECT_EQ(c.on_poweroff, DomainAction::kRestart);
   EXPECT_EQ(c.on_reboot, DomainAction::kPreserve);
   EXPECT_EQ(c.on_crash, DomainAction::kDestroy);
+  EXPECT_TRUE(c.privileged);
   // Order does not matter.
   DomainConfig d = Good("memory=1G on_crash=restart kernel=0 name=x");
   EXPECT_STREQ(d.name, "x");
@@ -306,6 +309,24 @@ TEST_F(DomainConfigTest, Actions) {
   EXPECT_STREQ(DomainActionName(DomainAction::kRestart), "restart");
   EXPECT_STREQ(DomainActionName(DomainAction::kPreserve), "preserve");
   EXPECT_STREQ(DomainActionName(static_cast<DomainAction>(9)), "unknown");
+}
+
+TEST_F(DomainConfigTest, Privileged) {
+  EXPECT_TRUE(Good(std::string(kBase) + " privileged=yes").privileged);
+  EXPECT_TRUE(Good(std::string(kBase) + " privileged=YES").privileged);
+  EXPECT_TRUE(Good(std::string(kBase) + " privileged=\"Yes\"").privileged);
+  EXPECT_FALSE(Good(std::string(kBase) + " privileged=no").privileged);
+  EXPECT_FALSE(Good(std::string(kBase) + " privileged=No").privileged);
+  // Only one domain of two is privileged.
+  auto out = Parse(std::string(kBase) + " privileged=yes\nname=e kernel=1 memory=16M\n");
+  ASSERT_EQ(out->count, 2u);
+  EXPECT_TRUE(out->domains[0].privileged);
+  EXPECT_FALSE(out->domains[1].privileged);
+  for (const char* bad : {"", "1", "0", "true", "y", "yess", "on", "\"yes \""}) {
+    Bad(std::string(kBase) + " privileged=" + bad,
+        "' for 'privileged' (want yes or no), domain skipped");
+  }
+  Bad(std::string(kBase) + " privileged=yes privileged=no", "key 'privileged' given twice");
 }
 
 TEST_F(DomainConfigTest, MissingRequiredKeys) {

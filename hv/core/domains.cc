@@ -170,6 +170,35 @@ T* NewInPage() {
   return new (arch::PhysToVirt(page)) T();
 }
 
+// Appends an offline vCPU (number d.vcpu_count); nothing is kept on failure.
+Status AddVcpu(Domain& d, uint64_t affinity) {
+  Vcpu* v = NewInPage<Vcpu>();
+  if (!v) return Status::kNoMemory;
+  v->domain = &d;
+  v->id = d.vcpu_count;
+  v->affinity = affinity;
+  const uint64_t before = d.pages;
+  if (!arch::VcpuInit(*v)) {
+    arch::VcpuFree(*v);
+    heap::FreePages(arch::VirtToPhys(v), 0);
+    d.pages = before;
+    return Status::kNoMemory;
+  }
+  d.vcpu_pages = static_cast<uint32_t>(1 + d.pages - before);
+  d.pages = before + d.vcpu_pages;
+  d.vcpus[d.vcpu_count++] = v;
+  return Status::kOk;
+}
+
+// Frees the highest-numbered vCPU of a domain that has not started.
+void RemoveLastVcpu(Domain& d) {
+  Vcpu* v = d.vcpus[--d.vcpu_count];
+  d.vcpus[d.vcpu_count] = nullptr;
+  arch::VcpuFree(*v);
+  heap::FreePages(arch::VirtToPhys(v), 0);
+  d.pages -= d.vcpu_pages;
+}
+
 // The domain's RAM as host pointers: calls f(host pointer, length) per piece.
 template <typename F>
 bool ForGuestRange(const Domain& d, GuestPhysAddr gpa, uint64_t len, F&& f) {
@@ -213,6 +242,7 @@ Status Create(const DomainParams& p, Domain** out) {
   d->pages = 1;
   for (size_t i = 0; p.name[i]; ++i) d->name[i] = p.name[i];
   d->memory_bytes = p.memory_bytes;
+  d->max_memory_bytes = p.memory_bytes;
   d->privileged = p.privileged;
   d->weight = p.weight;
   d->cap = p.cap;
@@ -238,20 +268,7 @@ Status Create(const DomainParams& p, Domain** out) {
     g_domains[id] = d;  // reserved; not visible as running until started
   }
   Status st = arch::DomainInit(*d) ? AllocateMemory(*d) : Status::kNoMemory;
-  for (uint32_t i = 0; st == Status::kOk && i < p.vcpus; ++i) {
-    Vcpu* v = NewInPage<Vcpu>();
-    if (!v) {
-      st = Status::kNoMemory;
-      break;
-    }
-    ++d->pages;
-    v->domain = d;
-    v->id = i;
-    v->affinity = p.affinity;
-    d->vcpus[i] = v;
-    d->vcpu_count = i + 1;
-    if (!arch::VcpuInit(*v)) st = Status::kNoMemory;
-  }
+  for (uint32_t i = 0; st == Status::kOk && i < p.vcpus; ++i) st = AddVcpu(*d, p.affinity);
   if (st != Status::kOk) {
     SpinGuard guard(g_lock);
     g_domains[d->id] = nullptr;
@@ -261,6 +278,22 @@ Status Create(const DomainParams& p, Domain** out) {
   HV_INFO("d%u (%s): created, %lu MiB in %lu blocks, %u vCPUs", d->id, d->name,
           d->memory_bytes >> 20, d->block_count, d->vcpu_count);
   *out = d;
+  return Status::kOk;
+}
+
+Status SetVcpuCount(Domain* d, uint32_t count) {
+  if (!count || count > kMaxVcpus) return Status::kBadArgument;
+  // Under the domain's lock, so that it cannot start meanwhile.
+  SpinGuard guard(d->lock);
+  if (d->state != DomainState::kCreated && d->state != DomainState::kPaused) return Status::kBusy;
+  const uint32_t old_count = d->vcpu_count;
+  while (d->vcpu_count < count) {
+    if (AddVcpu(*d, ~uint64_t{0}) != Status::kOk) {
+      while (d->vcpu_count > old_count) RemoveLastVcpu(*d);
+      return Status::kNoMemory;
+    }
+  }
+  while (d->vcpu_count > count) RemoveLastVcpu(*d);
   return Status::kOk;
 }
 

@@ -25,6 +25,10 @@ const char* StatusName(Status s);
 Status Create(const DomainParams& params, Domain** out);
 // Makes vCPU 0 runnable; the domain is kRunning.
 Status Start(Domain* d);
+// Gives a domain that has not started (kCreated, kPaused) exactly `count`
+// offline vCPUs: new ones may run on any CPU, removed ones (the highest) are
+// freed. kBusy once started; kNoMemory leaves it as it was.
+Status SetVcpuCount(Domain* d, uint32_t count);
 // Ends the domain: every vCPU stops at its next exit; when the last one is
 // off its CPU the domain is kDead and its exit action runs.
 void Shutdown(Domain* d, ShutdownReason reason);

@@ -7,6 +7,7 @@
 #include "hv/core/domains.h"
 #include "hv/core/heap.h"
 #include "hv/core/sched.h"
+#include "hv/lib/format.h"
 #include "hv/lib/spinlock.h"
 
 namespace hv {
@@ -222,6 +223,20 @@ void RaiseVirq(Vcpu& v, uint32_t virq) {
     RaiseLocked(d, port);
   }
   Kick(v, false);  // a block ends even without a bound port
+}
+
+void Describe(const Domain& d, char* buf, size_t size) {
+  Locked guard;
+  const DomainEvents* e = d.events;
+  if (!e) {
+    Format(buf, size, "no event channels");
+    return;
+  }
+  uint32_t bound = 0;
+  for (const Port& p : e->ports) bound += p.state != HV_EVTCHN_CLOSED;
+  Format(buf, size, "%u ports, event page %s, pending[0] %lx, mask[0] %lx", bound,
+         e->page ? "set" : "not set", e->page ? e->page->pending[0] : 0,
+         e->page ? e->page->mask[0] : 0);
 }
 
 void Teardown(Domain& d) {

@@ -3,6 +3,7 @@
 // through the domain's event page and an upcall interrupt (api/hv/evtchn.h).
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hv/core/domain.h"
@@ -27,6 +28,10 @@ void RaiseVirq(Vcpu& v, uint32_t virq);
 
 // Makes the vCPU look at its events: marks an upcall and wakes it if blocked.
 void Kick(Vcpu& v, bool upcall);
+
+// One line for the console's domain listing: ports in use, pending and
+// masked bits of the first word.
+void Describe(const Domain& d, char* buf, size_t size);
 
 // Closes every port (the other ends become unbound) and frees the state.
 void Teardown(Domain& d);

@@ -39,8 +39,10 @@ struct Vcpu {
   std::atomic<bool> upcall_pending{false};
   std::atomic<bool> wake_pending{false};
   Timer timer;  // HV_SCHED_SET_TIMER
-  // Scheduler-private (credit, ...).
-  int64_t credit = 0;
+  // Scheduler-private (hv/core/sched*.cc), under the lock of the run queue
+  // of `cpu`.
+  int64_t credit = 0;         // credit2: ns of run time at weight 256
+  uint32_t sched_epoch = 0;   // credit2: credit resets of its run queue it has had
   arch::ArchVcpu* arch = nullptr;
 };
 

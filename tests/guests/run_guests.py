@@ -63,6 +63,8 @@ class Domain:
     result: Optional[str] = "SUCCESS"
     console: tuple = ()
     name: Optional[str] = None       # default: the test's name (+ _<id> if several)
+    privileged: bool = False         # privileged=yes: a control domain (domctl, sysctl)
+    on_poweroff: Optional[str] = None  # destroy|restart|preserve; default hv's (destroy)
 
 
 @dataclasses.dataclass
@@ -96,11 +98,34 @@ TESTS = {
     # Two domains from one kernel with their own command lines (the shape of
     # the ping-pong tests to come) on two CPUs: ids in config order, each its
     # own console.
+    # Ping-pong over an event channel between two domains on two CPUs; the
+    # ping side reports the round trips per second.
+    "evtchn_pingpong": GuestTest(smp=2, domains=[
+        Domain("evtchn_pingpong", cmdline="role=ping peer=2",
+               console=(r"{dom}event-channel ping-pong: \d+ round trips in \d+ us",)),
+        Domain("evtchn_pingpong", cmdline="role=pong peer=1"),
+    ]),
+    # Two vCPUs of one domain run at once on the two CPUs.
+    "smp": GuestTest(smp=2, domains=[Domain("smp", vcpus=2)]),
     "hello_x2": GuestTest(smp=2, domains=[
         Domain("hello", cmdline="role=ping peer=2",
                console=(r'{dom}hv guest test: domain {id},.*cmdline "role=ping peer=2"',)),
         Domain("hello", cmdline="role=pong peer=1",
                console=(r'{dom}hv guest test: domain {id},.*cmdline "role=pong peer=1"',)),
+    ]),
+    # Control domains (privileged=yes): domain and host control, each alone
+    # so that nothing else allocates memory meanwhile.
+    "domctl": one("domctl", privileged=True),
+    "domctl_memory": one("domctl_memory", privileged=True),
+    "sysctl": GuestTest(smp=2, domains=[Domain("sysctl", cmdline="cpus=2", privileged=True)]),
+    "sysctl_1cpu": one("sysctl", cmdline="cpus=1", privileged=True),
+    # A control domain watches a domU run, power off (kept: on_poweroff=
+    # preserve) and destroys it.
+    "domctl_running": GuestTest(domains=[
+        Domain("domctl_running", cmdline="role=control peer=2", privileged=True,
+               console=(r"{dom}d2 runs: destroy, pause and vCPU changes refused$",
+                        r"{dom}d2 dead \(poweroff\), then destroyed: \d+ pages back$")),
+        Domain("domctl_running", cmdline="role=worker secs=3", on_poweroff="preserve"),
     ]),
 }
 
@@ -128,7 +153,9 @@ def initrd_arg(paths):
 def config_line(name, module, d):
     expect('"' not in d.cmdline and "\n" not in d.cmdline, f"bad cmdline {d.cmdline!r}")
     return (f"name={name} kernel={module} memory={d.memory} vcpus={d.vcpus} "
-            f"weight={d.weight} cpus={d.cpus} cmdline=\"{d.cmdline}\"")
+            f"weight={d.weight} cpus={d.cpus} cmdline=\"{d.cmdline}\""
+            + (" privileged=yes" if d.privileged else "")
+            + (f" on_poweroff={d.on_poweroff}" if d.on_poweroff else ""))
 
 
 def indent(text):

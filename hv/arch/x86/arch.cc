@@ -56,6 +56,16 @@ PhysAddr VirtToPhys(const void* p) {
 
 uint32_t CpuCount() { return x86::CpuCount(); }
 
+bool CpuInfo(uint32_t index, uint32_t* hw_id, bool* online) {
+  const x86::PerCpu* p = x86::CpuByIndex(index);
+  if (!p) return false;
+  *hw_id = p->apic_id;
+  *online = p->online.load(std::memory_order_acquire);
+  return true;
+}
+
+uint64_t ClockHz() { return x86::time::TscHz(); }
+
 void TimerArm(uint64_t deadline_ns) {
   x86::lapic::ArmTimer(x86::time::BootTsc() + x86::time::NsToTsc(deadline_ns));
 }

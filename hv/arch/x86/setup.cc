@@ -16,12 +16,14 @@
 #include "hv/arch/x86/smp.h"
 #include "hv/arch/x86/svm.h"
 #include "hv/arch/x86/time.h"
+#include "hv/arch/x86/vcpu_arch.h"
 #include "hv/arch/x86/traps.h"
 #include "hv/core/arch.h"
 #include "hv/core/cmdline.h"
 #include "hv/core/console.h"
 #include "hv/core/domain_config.h"
 #include "hv/core/domains.h"
+#include "hv/core/events.h"
 #include "hv/core/heap.h"
 #include "hv/core/hypercall.h"
 #include "hv/core/panic.h"
@@ -281,7 +283,7 @@ void PollConsole() {
     case -1:
       return;
     case 'h':
-      HV_INFO("keys: h help, m memory, c CPUs, d domains, e exits, R reboot, O power off");
+      HV_INFO("keys: h help, m memory, c CPUs, d domains, v vCPUs, e exits, R reboot, O power off");
       return;
     case 'm':
       HV_INFO("memory: %lu KiB free", heap::FreePageCount() * 4);
@@ -297,8 +299,27 @@ void PollConsole() {
       for (uint32_t id = 0; id < kMaxDomains; ++id) {
         const Domain* d = domains::Find(id);
         if (!d) continue;
-        HV_INFO("d%u %s: %s, %lu MiB, %u vCPUs", d->id, d->name, DomainStateName(d->state),
-                d->memory_bytes >> 20, d->vcpu_count);
+        char ev[96];
+        events::Describe(*d, ev, sizeof(ev));
+        HV_INFO("d%u %s: %s, %lu MiB, %u vCPUs; %s", d->id, d->name, DomainStateName(d->state),
+                d->memory_bytes >> 20, d->vcpu_count, ev);
+      }
+      return;
+    case 'v':
+      for (uint32_t id = 0; id < kMaxDomains; ++id) {
+        const Domain* d = domains::Find(id);
+        for (uint32_t i = 0; d && i < d->vcpu_count; ++i) {
+          const Vcpu* v = d->vcpus[i];
+          const Vmcb& vmcb = *v->arch->vmcb;
+          HV_INFO("d%u v%u: %s on CPU%u, upcall %s (vector %u)%s, wake %s, IF %s, RIP %lx, "
+                  "%lu exits, %lu us run",
+                  d->id, v->id, VcpuStateName(v->state), v->cpu,
+                  v->upcall_pending.load() ? "pending" : "-", v->upcall_vector,
+                  (vmcb.control.int_ctl & kIntCtlVIrq) ? ", V_IRQ set" : "",
+                  v->wake_pending.load() ? "pending" : "-",
+                  (vmcb.state.rflags & kRflagsIf) ? "on" : "off", vmcb.state.rip, v->exits,
+                  v->runtime_ns / 1000);
+        }
       }
       return;
     case 'e':
@@ -355,6 +376,7 @@ void StartBootDomains() {
     p.on_poweroff = c.on_poweroff;
     p.on_reboot = c.on_reboot;
     p.on_crash = c.on_crash;
+    p.privileged = c.privileged;
     Domain* d = nullptr;
     const domains::Status st = domains::Create(p, &d);
     if (st != domains::Status::kOk) {
@@ -512,7 +534,7 @@ void BootMain(uint32_t magic, uint32_t mbi) {
           expected, free_bytes / kMiB, usable / kMiB, arch::NowNs() / 1000000);
 
   if (g_options.selftest != SelfTest::kNone) TriggerFault(g_options.selftest);
-  sched::Init(&sched::kRoundRobin, online);
+  sched::Init(nullptr, online);  // the default scheduler, credit2
   if (svm::features().present) StartBootDomains();
   if (g_started_domains) {
     // The after_boot= action waits for the boot-time domains to end.

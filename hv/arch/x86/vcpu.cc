@@ -6,6 +6,7 @@
 #include "hv/core/version.h"
 
 #include "hv/arch/x86/cpu.h"
+#include "hv/arch/x86/guest_walk.h"
 #include "hv/arch/x86/percpu.h"
 #include "hv/arch/x86/svm.h"
 #include "hv/arch/x86/vcpu_arch.h"
@@ -33,6 +34,7 @@ bool DomainInit(Domain& d) {
   // ASIDs are not recycled per domain yet: every VMRUN flushes the guest TLB.
   d.arch->asid = 1 + d.id % (x86::svm::features().asids > 1 ? x86::svm::features().asids - 1 : 1);
   if (!d.arch->npt.Init(&heap::AllocZeroedPage, /*allow_1g=*/true)) return false;
+  d.pages += d.arch->npt.pages_used();  // the root: DomainMap counts the rest
   return true;
 }
 
@@ -264,17 +266,46 @@ Next Ioio(Exit& e) {
 
 bool InterruptsOn(const Exit& e) { return e.vmcb.state.rflags & kRflagsIf; }
 
-// Whether an upcall is waiting that the guest would take now.
-bool UpcallWaiting(const Exit& e) {
-  return e.v.upcall_pending.load() || (e.vmcb.control.int_ctl & kIntCtlVIrq);
-}
-
 Next Hlt(Exit& e) {
   Skip(e, 1);
-  if ((InterruptsOn(e) && UpcallWaiting(e)) || e.v.wake_pending.exchange(false)) {
+  // An upcall stays pending in hv until it is injected, so this sees it.
+  if ((InterruptsOn(e) && e.v.upcall_pending.load()) || e.v.wake_pending.exchange(false)) {
     return Next::kResume;
   }
   return Next::kBlock;
+}
+
+// The guest can take interrupts again: the upcall is injected on entry.
+// If it is about to execute HLT, the interrupt is delivered as it would be on
+// hardware, to the halted CPU: after the HLT. (QEMU's TCG opens the window
+// between "sti" and "hlt", inside the STI shadow; delivering there would run
+// the handler first and then halt on an event already taken.)
+Next InterruptWindow(Exit& e) {
+  e.vmcb.control.int_ctl &= ~(kIntCtlVIrq | kIntCtlVIgnTpr | (0xfu << 16));
+  e.vmcb.control.intercept_misc1 &= ~kIntercept1Vintr;
+  uint8_t insn = 0;
+  const uint64_t rip = e.vmcb.state.cs.base + e.vmcb.state.rip;
+  if (ReadGuestVirt(e.v, rip, &insn, 1) && insn == 0xf4) Skip(e, 1);
+  return Next::kResume;
+}
+
+// A pending upcall enters the guest through EVENTINJ when the guest can take
+// an interrupt (IF set, no interrupt shadow, no other event going in);
+// otherwise V_IRQ only asks for an exit when it can (VINTR), as KVM does.
+// The upcall stays pending in hv until it is really injected: a V_IRQ alone
+// can be lost across an intercepted HLT in the STI shadow (seen under TCG).
+void DeliverUpcall(Exit& e) {
+  if (!e.v.upcall_vector || !e.v.upcall_pending.load()) return;
+  VmcbControl& c = e.vmcb.control;
+  const bool can_take = (e.vmcb.state.rflags & kRflagsIf) && !(c.int_state & 1) &&
+                        !(c.event_inj & kEventValid);
+  if (can_take && e.v.upcall_pending.exchange(false)) {
+    c.event_inj = kEventValid | kEventTypeIntr | e.v.upcall_vector;
+    return;
+  }
+  c.int_ctl |= kIntCtlVIrq | kIntCtlVIgnTpr | (0xfu << 16);
+  c.int_vector = 0;  // never delivered: VINTR exits first
+  c.intercept_misc1 |= kIntercept1Vintr;
 }
 
 Next Vmmcall(Exit& e) {
@@ -346,6 +377,7 @@ Handler HandlerFor(uint64_t code) {
     case kExitNmi:
     case kExitSmi:
     case kExitInit: return Nothing;
+    case kExitVintr: return InterruptWindow;
     case kExitCpuid: return Cpuid;
     case kExitInvd:
     case kExitWbinvd: return Skip2;
@@ -494,12 +526,7 @@ void RunVcpu(Vcpu& v) {
     }
     if (sched::NeedResched(cpu.index)) break;
     SwitchFpu(cpu, a);
-    // A pending upcall becomes a virtual interrupt, taken when the guest has
-    // interrupts on (V_IRQ; hv never touches its TPR).
-    if (v.upcall_vector && v.upcall_pending.exchange(false)) {
-      e.vmcb.control.int_ctl |= kIntCtlVIrq | kIntCtlVIgnTpr | (0xfu << 16);
-      e.vmcb.control.int_vector = v.upcall_vector;
-    }
+    DeliverUpcall(e);
     // TLB flush of the guest on every entry: correct without ASID
     // bookkeeping (QEMU's TCG flushes anyway; real hardware pays for it).
     e.vmcb.control.tlb_control = 1;

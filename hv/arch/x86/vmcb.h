@@ -115,6 +115,7 @@ inline constexpr uint32_t kIntercept1Intr = 1u << 0;
 inline constexpr uint32_t kIntercept1Nmi = 1u << 1;
 inline constexpr uint32_t kIntercept1Smi = 1u << 2;
 inline constexpr uint32_t kIntercept1Init = 1u << 3;
+inline constexpr uint32_t kIntercept1Vintr = 1u << 4;
 inline constexpr uint32_t kIntercept1Cpuid = 1u << 18;
 inline constexpr uint32_t kIntercept1Invd = 1u << 22;
 inline constexpr uint32_t kIntercept1Hlt = 1u << 24;

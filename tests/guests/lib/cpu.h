@@ -118,5 +118,9 @@ inline DescriptorPointer Sidt() {
 }
 
 inline void Pause() { asm volatile("pause"); }
+inline void Sti() { asm volatile("sti" ::: "memory"); }
+inline void Cli() { asm volatile("cli" ::: "memory"); }
+// "sti; hlt": an interrupt between the two cannot slip by (STI's shadow).
+inline void SafeHalt() { asm volatile("sti; hlt" ::: "memory"); }
 
 }  // namespace guest

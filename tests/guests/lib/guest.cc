@@ -288,7 +288,36 @@ uint64_t ExpectException(const char* file, int line, const char* what, uint8_t v
 
 using guest::TrapFrame;
 
+namespace guest {
+namespace {
+InterruptHandler g_interrupt[256];
+alignas(4096) hv_event_page g_event_page;
+volatile uint64_t g_upcalls = 0;
+void Upcall(TrapFrame*) { g_upcalls = g_upcalls + 1; }
+}  // namespace
+
+void SetInterruptHandler(uint8_t vector, InterruptHandler fn) { g_interrupt[vector] = fn; }
+hv_event_page& EventPage() { return g_event_page; }
+uint64_t UpcallCount() { return g_upcalls; }
+
+void EnableEvents(uint8_t vector) {
+  SetInterruptHandler(vector, Upcall);
+  const int64_t r = EvtchnInit(&g_event_page);
+  if (r != HV_OK && r != HV_EEXIST) Error("HV_EVTCHN_INIT: %ld", r);
+  if (EvtchnSetUpcall(vector) != HV_OK) Error("HV_EVTCHN_SET_UPCALL(%u) failed", vector);
+}
+
+bool TakePending(uint32_t port) {
+  const uint64_t bit = uint64_t{1} << (port % 64);
+  return __atomic_fetch_and(&g_event_page.pending[port / 64], ~bit, __ATOMIC_SEQ_CST) & bit;
+}
+}  // namespace guest
+
 extern "C" void guest_trap(TrapFrame* frame) {
+  if (frame->vector >= 32 && guest::g_interrupt[frame->vector]) {
+    guest::g_interrupt[frame->vector](frame);  // an interrupt: no fixups, no depth
+    return;
+  }
   ++guest::g_trap_depth;
   if (guest::g_trap_depth > 1) {
     // The handler itself faulted (maybe the console hypercall): give up

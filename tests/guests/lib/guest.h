@@ -46,6 +46,20 @@ void Puts(const char* s);  // s as it is, any length, no newline added
 [[noreturn]] void Error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 [[noreturn]] void Skip(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
+// Interrupts (vectors 32..255), e.g. hv's event upcall: fn runs on the
+// interrupt's stack frame, then the interrupted code resumes.
+struct TrapFrame;
+using InterruptHandler = void (*)(TrapFrame* frame);
+void SetInterruptHandler(uint8_t vector, InterruptHandler fn);
+
+// Events (api/hv/evtchn.h): registers a page-aligned event page and this
+// vCPU's upcall vector, and counts upcalls in UpcallCount().
+hv_event_page& EventPage();
+void EnableEvents(uint8_t vector);
+uint64_t UpcallCount();
+// Takes (test-and-clears) the port's pending bit.
+bool TakePending(uint32_t port);
+
 // What hv told us at start (api/hv/start_info.h), copied at entry.
 const hv_start_info& StartInfo();
 inline uint32_t DomainId() { return StartInfo().domain_id; }
