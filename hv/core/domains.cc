@@ -217,6 +217,22 @@ bool ForGuestRange(const Domain& d, GuestPhysAddr gpa, uint64_t len, F&& f) {
   return true;
 }
 
+// Tells every live control domain (VIRQ_DOMAIN_STATE on its vCPU 0) that
+// `changed` changed state. Targets are collected under g_lock and raised
+// after it is released: events code takes g_lock (Find) under its own lock.
+void NotifyStateChange(const Domain& changed) {
+  Vcpu* targets[8];
+  uint32_t n = 0;
+  {
+    SpinGuard guard(g_lock);
+    for (Domain* o : g_domains) {
+      if (!o || o == &changed || !o->privileged || !o->vcpu_count || n == 8) continue;
+      if (o->state == DomainState::kRunning) targets[n++] = o->vcpus[0];
+    }
+  }
+  for (uint32_t i = 0; i < n; ++i) events::RaiseVirq(*targets[i], HV_VIRQ_DOMAIN_STATE);
+}
+
 }  // namespace
 
 const char* StatusName(Status s) {
@@ -304,6 +320,7 @@ Status Start(Domain* d) {
     d->state = DomainState::kRunning;
   }
   sched::AddVcpu(d->vcpus[0]);
+  NotifyStateChange(*d);
   return Status::kOk;
 }
 
@@ -315,6 +332,7 @@ void Shutdown(Domain* d, ShutdownReason reason) {
     d->reason = reason;
   }
   HV_INFO("d%u (%s): shutting down (%s)", d->id, d->name, ShutdownReasonName(reason));
+  NotifyStateChange(*d);
   // vCPUs that are not on a CPU stop now; running ones at their next exit.
   for (uint32_t i = 0; i < d->vcpu_count; ++i) sched::Stop(d->vcpus[i]);
 }
@@ -346,6 +364,7 @@ void VcpuStopped(Vcpu* v) {
                             : d->reason == ShutdownReason::kReboot ? d->on_reboot
                                                                    : d->on_poweroff;
   HV_INFO("d%u (%s): dead (%s)", d->id, d->name, ShutdownReasonName(d->reason));
+  NotifyStateChange(*d);
   if (action != DomainAction::kPreserve) {
     // Restart needs the domain's recipe, which boot-time domains do not keep yet.
     if (action == DomainAction::kRestart) HV_WARN("d%u: restart is not supported yet; destroying", d->id);

@@ -73,6 +73,31 @@ class GuestTest:
     smp: int = 1
     mem: str = "512M"
     exit_code: int = 0               # QEMU's: 0 is hv's ACPI power-off after every domain ended
+    check: Optional[object] = None   # check(BootResult, domain ids): more assertions
+
+
+def share(r, dom_id):
+    m = r.find(rf"\(d{dom_id}\) (?:\[ *\d+\.\d+\] )?share: ran (\d+) us of (\d+) us")
+    expect(m, f"d{dom_id} printed no share line")
+    return int(m.group(1)), int(m.group(2))
+
+
+def check_weights(r):
+    """Weights 256 and 512 on one CPU: run times 1:2 (within 10%)."""
+    light, _ = share(r, 1)
+    heavy, _ = share(r, 2)
+    ratio = heavy / max(light, 1)
+    print(f"  weights 256:512 on one CPU: ran {light} us and {heavy} us: 1:{ratio:.2f}")
+    expect(1.8 <= ratio <= 2.2, f"weights 256:512 gave 1:{ratio:.2f}, not 1:2 within 10%")
+
+
+def check_sibling_after_crash(r):
+    """The sibling finished after the crash, so it kept running."""
+    crash = r.time_of(r"\bd1 crashed\b")
+    done = r.time_of(r"\(d2\) (?:\[ *\d+\.\d+\] )?Test result: SUCCESS")
+    expect(crash is not None and done is not None and done >= crash,
+           "the sibling did not finish after the crash")
+    expect(r.find(r"d1 crashed: triple fault on v0: RIP"), "no crash report with registers")
 
 
 def one(kernel, **kw):
@@ -105,8 +130,42 @@ TESTS = {
                console=(r"{dom}event-channel ping-pong: \d+ round trips in \d+ us",)),
         Domain("evtchn_pingpong", cmdline="role=pong peer=1"),
     ]),
+    # Exit round trips (tests/bench/exit_bench.py runs it with a large n);
+    # here a small n keeps the suite fast.
+    "bench_exits": one("bench_exits", cmdline="n=2000", console=tuple(
+        rf"{{dom}}bench: {k} 2000 exits in \d+ us: \d+ exits/s, \d+ ns/exit"
+        for k in ("vmmcall", "cpuid", "outb"))),
     # Two vCPUs of one domain run at once on the two CPUs.
     "smp": GuestTest(smp=2, domains=[Domain("smp", vcpus=2)]),
+    # Two CPU-bound domains, weights 256 and 512, both on CPU 0 of two.
+    "weights": GuestTest(smp=2, check=check_weights, domains=[
+        Domain("cpu_hog", weight=256, cpus="0", name="light"),
+        Domain("cpu_hog", weight=512, cpus="0", name="heavy"),
+    ]),
+    "cpu_hog": one("cpu_hog", cmdline="window_ms=200 warmup_ms=50"),
+    # A domain triple-faults; its sibling on the same CPU keeps running.
+    "triple_fault_sibling": GuestTest(smp=1, check=check_sibling_after_crash, domains=[
+        Domain("triple_fault", result=None, console=(r"\bd{id} crashed\b",)),
+        Domain("cpu_hog", cmdline="window_ms=500 warmup_ms=100"),
+    ]),
+    # No domain sees another's memory; touching past its own crashes it.
+    "isolation_read": GuestTest(smp=2, domains=[
+        Domain("isolation", cmdline="mode=owner"),
+        Domain("isolation", cmdline="mode=scanner beyond=read", result=None,
+               console=(r"\bd{id} crashed: v0: read of guest-physical 0x1000000, outside its memory",)),
+    ]),
+    "isolation_write": GuestTest(smp=2, domains=[
+        Domain("isolation", cmdline="mode=owner"),
+        Domain("isolation", cmdline="mode=scanner beyond=write", result=None,
+               console=(r"\bd{id} crashed: v0: write of guest-physical 0x1000000, outside its memory",)),
+    ]),
+    "isolation": None,
+    # A control domain hears another domain end (VIRQ_DOMAIN_STATE).
+    "domain_state_virq": GuestTest(smp=2, domains=[
+        Domain("domain_state_virq", cmdline="peer=2", privileged=True,
+               console=(r"{dom}heard d2 end",)),
+        Domain("cpu_hog", cmdline="window_ms=300 warmup_ms=100", on_poweroff="preserve"),
+    ]),
     "hello_x2": GuestTest(smp=2, domains=[
         Domain("hello", cmdline="role=ping peer=2",
                console=(r'{dom}hv guest test: domain {id},.*cmdline "role=ping peer=2"',)),
@@ -273,6 +332,8 @@ def run_test(name, test, manifest, verbose):
            f"power off once every boot domain has ended (after_boot=poweroff){tail()}")
     expect(r.exit_code == test.exit_code,
            f"QEMU exit status {r.exit_code}, expected {test.exit_code}{tail()}")
+    if test.check:
+        test.check(r)
     if skipped:
         raise Skipped("; ".join(skipped))
 
