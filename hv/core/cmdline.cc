@@ -30,6 +30,8 @@ constexpr Named<OnPanic> kOnPanic[] = {{"halt", OnPanic::kHalt},
                                        {"reboot", OnPanic::kReboot},
                                        {"poweroff", OnPanic::kPoweroff},
                                        {"debug_exit", OnPanic::kDebugExit}};
+constexpr Named<Scheduler> kSchedulers[] = {{"credit2", Scheduler::kCredit2},
+                                            {"rr", Scheduler::kRoundRobin}};
 constexpr Named<SelfTest> kSelfTests[] = {{"none", SelfTest::kNone},
                                           {"pagefault", SelfTest::kPageFault},
                                           {"ud", SelfTest::kInvalidOpcode},
@@ -221,6 +223,7 @@ constexpr Option kOptions[] = {
     Opt<&BootOptions::x2apic, ParseBool>("x2apic", "on"),
     Opt<&BootOptions::bench, ParseBool>("bench", "off"),
     Opt<&BootOptions::domains_module, ParseModuleIndex>("domains", "none"),
+    Opt<&BootOptions::scheduler, ParseEnum<kSchedulers>>("sched", "credit2"),
 };
 
 bool LooksLikeImagePath(const char* word, size_t n) {

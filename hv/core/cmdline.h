@@ -22,6 +22,7 @@ inline constexpr uint8_t kConsoleCom2 = 1u << 1;
 enum class AfterBoot : uint8_t { kIdle, kPoweroff, kReboot, kDebugExit };
 enum class OnPanic : uint8_t { kHalt, kReboot, kPoweroff, kDebugExit };
 // A fault raised at the end of boot, to show the panic report.
+enum class Scheduler : uint8_t { kCredit2, kRoundRobin };
 enum class SelfTest : uint8_t { kNone, kPageFault, kInvalidOpcode, kGeneralProtection, kDivide };
 
 // The defaults below apply when an option is absent or its value is bad.
@@ -37,6 +38,7 @@ struct BootOptions {
   bool hpet = true;                         // hpet=<bool>
   bool x2apic = true;                       // x2apic=<bool>
   bool bench = false;                       // bench (flag; bench=<bool> also works)
+  Scheduler scheduler = Scheduler::kCredit2;  // sched=credit2|rr
   int8_t domains_module = -1;  // domains=N: module N declares boot-time domains; -1: none
 };
 // <bool> is 1/0, yes/no, true/false, on/off (any case); a bare name means on.

@@ -333,5 +333,16 @@ TEST_F(CmdlineTest, AllBytesAreSurvivable) {
   fake::SetLogEcho(true);
 }
 
+TEST_F(CmdlineTest, SchedulerAndDomains) {
+  EXPECT_EQ(Parse("").scheduler, Scheduler::kCredit2);
+  EXPECT_EQ(Parse("sched=rr").scheduler, Scheduler::kRoundRobin);
+  EXPECT_EQ(Parse("sched=credit2").scheduler, Scheduler::kCredit2);
+  EXPECT_EQ(Parse("sched=fifo").scheduler, Scheduler::kCredit2);
+  EXPECT_EQ(Parse("").domains_module, -1);
+  EXPECT_EQ(Parse("domains=3").domains_module, 3);
+  EXPECT_EQ(Parse("domains=16").domains_module, -1);
+  EXPECT_EQ(Parse("domains=x").domains_module, -1);
+}
+
 }  // namespace
 }  // namespace hv

@@ -146,6 +146,19 @@ def console_keys():
            f"'O' did not power off (exit {r.exit_code}, timed out {r.timed_out})")
 
 
+def deploy_up():
+    # The README's first command, as a user runs it (non-interactive here):
+    # builds, boots hv in QEMU with its console on the terminal.
+    import subprocess
+    p = subprocess.run([os.path.join(hvqemu.ROOT, "deploy", "up"), "--smp", "2", "--mem", "512M",
+                        "--append", "after_boot=poweroff scrub=0"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    out = p.stdout + p.stderr
+    expect(p.returncode == 0, f"deploy/up exited {p.returncode}:\n{out[-2000:]}")
+    expect(re.search(r"Boot complete: 2 of 2 CPUs up", out), f"no boot summary:\n{out[-2000:]}")
+    expect("powering off" in out, "hv did not power off")
+
+
 def main():
     s = Suite("boot")
     matrix = os.environ.get("HV_BOOT_MATRIX", "1:512M 2:512M 4:512M 1:4G 2:4G 4:4G").split()
@@ -162,6 +175,7 @@ def main():
     s.run("bad_command_line", bad_command_line)
     s.run("console_keys", console_keys)
     s.run("modules", modules)
+    s.run("deploy_up", deploy_up)
     s.finish()
 
 

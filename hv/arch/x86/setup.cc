@@ -534,7 +534,8 @@ void BootMain(uint32_t magic, uint32_t mbi) {
           expected, free_bytes / kMiB, usable / kMiB, arch::NowNs() / 1000000);
 
   if (g_options.selftest != SelfTest::kNone) TriggerFault(g_options.selftest);
-  sched::Init(nullptr, online);  // the default scheduler, credit2
+  sched::Init(g_options.scheduler == Scheduler::kRoundRobin ? &sched::kRoundRobin : &sched::kCredit2,
+              online);
   if (svm::features().present) StartBootDomains();
   if (g_started_domains) {
     // The after_boot= action waits for the boot-time domains to end.
