@@ -19,4 +19,29 @@
 #define HV_CONSOLE_WRITE HV_OP(HV_FAMILY_CONSOLE, 0x00)
 #define HV_CONSOLE_WRITE_MAX 4096
 
+/* HV_CONSOLE_READ(struct hv_console_read* arg): reads a domain's console
+ * output, which hv keeps in a ring of its last HV_CONSOLE_RING_SIZE bytes, as a
+ * stream: byte positions count from the domain's first byte. A domain may
+ * read its own console; a control domain any. Returns HV_OK.
+ * Errors: HV_EFAULT (arg or buffer not in the caller's memory), HV_EVERSION,
+ * HV_EINVAL (size over HV_CONSOLE_WRITE_MAX), HV_EPERM
+ * (another domain's console, from a domain that is not a control domain),
+ * HV_ESRCH (no such domain). */
+#define HV_CONSOLE_READ HV_OP(HV_FAMILY_CONSOLE, 0x01)
+#define HV_CONSOLE_RING_SIZE 16384
+
+struct hv_console_read {
+  uint32_t interface_version; /* IN: HV_CONSOLE_INTERFACE_VERSION */
+  uint32_t domain_id;         /* IN */
+  uint64_t position;          /* IN: first stream position wanted; OUT: the
+                                 position of the first byte returned (later,
+                                 if the ring no longer holds those bytes) */
+  uint64_t buffer_gpa;        /* IN: where the bytes go */
+  uint32_t size;              /* IN: at most this many */
+  uint32_t returned;          /* OUT: bytes copied */
+  uint64_t end;               /* OUT: the stream position after the last byte */
+};
+HV_STATIC_ASSERT(sizeof(struct hv_console_read) == 40, hv_console_read_size);
+HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_console_read, end) == 32, hv_console_read_end);
+
 #endif /* HV_API_CONSOLE_H */

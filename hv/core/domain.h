@@ -20,6 +20,7 @@ struct ArchDomain;
 
 inline constexpr uint32_t kMaxDomains = 256;
 inline constexpr uint32_t kMaxVcpus = 64;  // per domain
+inline constexpr uint64_t kConsoleRing = 16384;  // HV_CONSOLE_RING_SIZE
 
 enum class DomainState : uint8_t {
   kCreated,       // built, not yet started
@@ -78,9 +79,12 @@ struct Domain {
   Vcpu* vcpus[kMaxVcpus] = {};
   std::atomic<uint32_t> vcpus_running{0};  // on a CPU right now
 
-  // The console: bytes until a newline, then one "(dN) ..." line.
+  // The console: bytes until a newline, then one "(dN) ..." line; and every
+  // byte in a ring (HV_CONSOLE_READ) of its last kConsoleRing bytes.
   char line[160] = {};
   uint32_t line_len = 0;
+  char* console_ring = nullptr;  // kConsoleRing bytes, once the domain writes
+  uint64_t console_end = 0;      // stream position after the last byte
 
   struct DomainEvents* events = nullptr;  // event channels (events.h), once used
 

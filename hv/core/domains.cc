@@ -152,6 +152,7 @@ bool ValidName(const char* name) {
 }
 
 void FreeDomain(Domain* d) {
+  if (d->console_ring) heap::FreePages(arch::VirtToPhys(d->console_ring), 2);
   for (uint32_t i = 0; i < d->vcpu_count; ++i) {
     if (!d->vcpus[i]) continue;
     arch::VcpuFree(*d->vcpus[i]);
@@ -443,8 +444,18 @@ bool ZeroGuest(Domain& d, GuestPhysAddr gpa, uint64_t len) {
 
 void ConsoleWrite(Domain* d, const char* bytes, size_t len) {
   SpinGuard guard(d->lock);
+  if (!d->console_ring) {
+    static_assert(kConsoleRing == 4 * kPageSize);
+    const PhysAddr ring = heap::AllocPages(2);
+    if (ring.value()) {
+      d->console_ring = static_cast<char*>(arch::PhysToVirt(ring));
+      d->pages += 4;
+    }
+  }
   for (size_t i = 0; i < len; ++i) {
     char c = bytes[i];
+    if (d->console_ring) d->console_ring[d->console_end % kConsoleRing] = c;
+    ++d->console_end;
     if (c == '\r') continue;
     const bool end = c == '\n';
     // Never pass a guest's control characters to the operator's terminal.
@@ -458,6 +469,19 @@ void ConsoleWrite(Domain* d, const char* bytes, size_t len) {
       d->line_len = 0;
     }
   }
+}
+
+uint32_t ConsoleRead(Domain* d, uint64_t* position, char* out, uint32_t size, uint64_t* end) {
+  SpinGuard guard(d->lock);
+  *end = d->console_end;
+  const uint64_t oldest = d->console_end > kConsoleRing ? d->console_end - kConsoleRing : 0;
+  if (*position < oldest) *position = oldest;
+  if (*position > d->console_end) *position = d->console_end;
+  uint32_t n = 0;
+  for (; n < size && *position + n < d->console_end && d->console_ring; ++n) {
+    out[n] = d->console_ring[(*position + n) % kConsoleRing];
+  }
+  return n;
 }
 
 }  // namespace domains

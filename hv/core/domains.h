@@ -55,5 +55,9 @@ PhysAddr Translate(const Domain& d, GuestPhysAddr gpa);
 
 // Console output from the domain: complete lines go to hv's console as "(dN) ...".
 void ConsoleWrite(Domain* d, const char* bytes, size_t len);
+// Copies up to `size` bytes of the domain's console stream from *position
+// (moved up to the oldest byte the ring still holds); returns the count and
+// the stream's end.
+uint32_t ConsoleRead(Domain* d, uint64_t* position, char* out, uint32_t size, uint64_t* end);
 
 }  // namespace hv::domains

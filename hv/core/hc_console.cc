@@ -26,8 +26,30 @@ Result Write(Vcpu& v, const Args& a) {
   return Value(static_cast<int64_t>(len));
 }
 
+Result Read(Vcpu& v, const Args& a) {
+  hv_console_read req;
+  if (!domains::CopyFromGuest(*v.domain, GuestPhysAddr(a[0]), &req, sizeof(req))) {
+    return Value(HV_EFAULT);
+  }
+  if (req.interface_version != HV_CONSOLE_INTERFACE_VERSION) return Value(HV_EVERSION);
+  if (req.size > HV_CONSOLE_WRITE_MAX) return Value(HV_EINVAL);
+  if (req.domain_id != v.domain->id && !v.domain->privileged) return Value(HV_EPERM);
+  const uint64_t mem = v.domain->memory_bytes;
+  if (req.buffer_gpa > mem || req.size > mem - req.buffer_gpa) return Value(HV_EFAULT);
+  Domain* d = domains::Find(req.domain_id);
+  if (!d) return Value(HV_ESRCH);
+  char chunk[HV_CONSOLE_WRITE_MAX];
+  req.returned = domains::ConsoleRead(d, &req.position, chunk, req.size, &req.end);
+  if (!domains::CopyToGuest(*v.domain, GuestPhysAddr(req.buffer_gpa), chunk, req.returned) ||
+      !domains::CopyToGuest(*v.domain, GuestPhysAddr(a[0]), &req, sizeof(req))) {
+    return Value(HV_EFAULT);
+  }
+  return Value(HV_OK);
+}
+
 constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_CONSOLE_WRITE), Write},
+    {HV_OP_NUMBER(HV_CONSOLE_READ), Read},
 };
 
 }  // namespace

@@ -19,10 +19,26 @@ Result Up(Vcpu& v, const Args& a) {
     SpinGuard guard(d.lock);
     if (target.state != VcpuState::kOffline) return Value(HV_EBUSY);
     target.state = VcpuState::kBlocked;  // claimed: a second UP sees it busy
+    target.going_offline = false;
   }
   arch::VcpuStartLike(target, v, a[1], a[2], a[3]);
   sched::AddVcpu(&target);
   return Value(HV_OK);
+}
+
+// The last vCPU standing cannot go: that is HV_SCHED_SHUTDOWN's job.
+Result Down(Vcpu& v, const Args&) {
+  Domain& d = *v.domain;
+  SpinGuard guard(d.lock);
+  uint32_t others = 0;
+  for (uint32_t i = 0; i < d.vcpu_count; ++i) {
+    const VcpuState s = d.vcpus[i]->state;
+    const bool leaving = d.vcpus[i]->going_offline;
+    if (d.vcpus[i] != &v && s != VcpuState::kOffline && s != VcpuState::kDead && !leaving) ++others;
+  }
+  if (!others) return Value(HV_EBUSY);
+  v.going_offline = true;  // two vCPUs going down at once cannot both leave
+  return {HV_OK, After::kOffline};
 }
 
 Result Info(Vcpu& v, const Args& a) {
@@ -46,6 +62,7 @@ Result Info(Vcpu& v, const Args& a) {
 
 constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_VCPU_UP), Up},
+    {HV_OP_NUMBER(HV_VCPU_DOWN), Down},
     {HV_OP_NUMBER(HV_VCPU_INFO), Info},
 };
 

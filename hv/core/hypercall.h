@@ -13,7 +13,8 @@
 namespace hv::hypercall {
 
 // What the calling vCPU does after the call returns its value.
-enum class After : uint8_t { kContinue, kYield, kBlock, kStop };
+// kOffline: the vCPU leaves its CPU and stays offline until HV_VCPU_UP.
+enum class After : uint8_t { kContinue, kYield, kBlock, kStop, kOffline };
 
 struct Result {
   int64_t value;

@@ -39,6 +39,7 @@ struct Vcpu {
   std::atomic<bool> upcall_pending{false};
   std::atomic<bool> wake_pending{false};
   Timer timer;  // HV_SCHED_SET_TIMER
+  bool going_offline = false;  // HV_VCPU_DOWN taken, not yet off its CPU (domain lock)
   // Scheduler-private (hv/core/sched*.cc), under the lock of the run queue
   // of `cpu`.
   int64_t credit = 0;         // credit2: ns of run time at weight 256

@@ -143,7 +143,7 @@ void VcpuFree(Vcpu& v) {
 namespace x86 {
 namespace {
 
-enum class Next : uint8_t { kResume, kYield, kBlock, kStop };
+enum class Next : uint8_t { kResume, kYield, kBlock, kStop, kOffline };
 
 struct Exit {
   Vcpu& v;
@@ -320,6 +320,7 @@ Next Vmmcall(Exit& e) {
     case hypercall::After::kYield: return Next::kYield;
     case hypercall::After::kBlock: return Next::kBlock;
     case hypercall::After::kStop: return Next::kStop;
+    case hypercall::After::kOffline: return Next::kOffline;
   }
   return Next::kResume;
 }
@@ -551,9 +552,10 @@ void RunVcpu(Vcpu& v) {
     }
     const Next next = h(e);
     if (next == Next::kResume) continue;
-    why = next == Next::kYield   ? sched::PutReason::kYielded
-          : next == Next::kBlock ? sched::PutReason::kBlocked
-                                 : sched::PutReason::kStopped;
+    why = next == Next::kYield     ? sched::PutReason::kYielded
+          : next == Next::kBlock   ? sched::PutReason::kBlocked
+          : next == Next::kOffline ? sched::PutReason::kOffline
+                                   : sched::PutReason::kStopped;
     break;
   }
   Sti();
