@@ -58,18 +58,23 @@ class BootResult:
         return "\n".join(t for _, t in self.lines[-n:])
 
 
-def boot(smp=1, mem="512M", append="", timeout=180, until=None, extra=(), send=()):
+def boot(smp=1, mem="512M", append="", timeout=180, until=None, extra=(), send=(),
+         kernel=None, initrd=None):
     """Runs one boot to its end (QEMU exits) or until the timeout; with
     `until` (a regex), stops QEMU as soon as a line matches it. `send` is a
     list of (regex, bytes): the bytes are typed on hv's console once a line
-    matches the regex, each pair once, in order."""
+    matches the regex, each pair once, in order. `kernel` (and `initrd`) boot
+    that kernel directly instead of hv (tests/linux/direct_boot.py)."""
+    boot_files = ["-kernel", kernel or image_path(), "-append", append]
+    if initrd:
+        boot_files += ["-initrd", initrd]
     argv = [
         "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-machine", "pc",
         "-smp", str(smp), "-m", mem,
         "-nodefaults", "-no-user-config", "-display", "none",
         "-serial", "stdio", "-monitor", "none", "-no-reboot",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-        "-kernel", image_path(), "-append", append, *extra,
+        *boot_files, *extra,
     ]
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE if send else subprocess.DEVNULL,
