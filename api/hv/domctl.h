@@ -154,10 +154,11 @@ HV_STATIC_ASSERT(sizeof(struct hv_domctl_list) == 24, hv_domctl_list_size);
 HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_domctl_list, total) == 16, hv_domctl_list_total);
 
 /* HV_DOMCTL_SET_MAX_MEMORY(struct hv_domctl_max_memory* arg): the most
- * memory the domain may hold (what HV_MEMORY_POPULATE will grow it to); any
- * state. Returns HV_OK. Errors: HV_EFAULT, HV_EVERSION, HV_ESRCH, HV_EINVAL
- * (not a multiple of 4 KiB), HV_ERANGE (below its memory_bytes, or above
- * 1 TiB). */
+ * memory the domain may hold (HV_MEMORY_POPULATE stops there); any state.
+ * Returns HV_OK. Errors: HV_EFAULT, HV_EVERSION, HV_ESRCH, HV_EINVAL (not a
+ * multiple of 4 KiB), HV_ERANGE (below the RAM it holds now, as
+ * HV_MEMORY_QUERY's memory_bytes: its memory_bytes less what it released; or
+ * above 1 TiB). */
 #define HV_DOMCTL_SET_MAX_MEMORY HV_OP(HV_FAMILY_DOMCTL, 0x06)
 
 struct hv_domctl_max_memory {

@@ -49,7 +49,22 @@ void KickCpu(uint32_t cpu);
 
 // Domains and vCPUs: the architecture's part (x86: nested page tables, VMCBs).
 [[nodiscard]] bool DomainInit(Domain& d);
+// The domain's guest-physical map of its RAM (x86: the nested page tables),
+// under d.memory_lock once the domain exists for others. Table pages the map
+// takes are counted in d.pages. DomainMap maps block.gpa to block.hpa.
 [[nodiscard]] bool DomainMap(Domain& d, const MemBlock& block);
+// Takes [gpa, gpa + size) (page-aligned) out of the map, splitting large
+// pages it covers in part. False: no memory for a table page; then no
+// translation changed. vCPUs on other CPUs may still reach the pages through
+// their TLBs until DomainFlushTlbs().
+[[nodiscard]] bool DomainUnmap(Domain& d, GuestPhysAddr gpa, uint64_t size);
+// The host-physical address behind gpa, or PhysAddr(0) if nothing is mapped.
+PhysAddr DomainTranslate(const Domain& d, GuestPhysAddr gpa);
+// Returns once no vCPU of d other than `self` (the caller's, or null) can
+// still use a translation DomainUnmap() removed before the call; `self`'s is
+// dropped when it next enters the guest. Waits for the others to leave the
+// guest, so the caller holds no lock.
+void DomainFlushTlbs(Domain& d, const Vcpu* self);
 void DomainFree(Domain& d);
 [[nodiscard]] bool VcpuInit(Vcpu& v);
 // Starts `target` in the same mode as `model` (page tables, segments,

@@ -35,13 +35,19 @@ enum class ShutdownReason : uint8_t { kNone, kPoweroff, kReboot, kCrash };
 const char* ShutdownReasonName(ShutdownReason r);
 
 
-// A contiguous run of the domain's memory: 2^order pages.
+// A contiguous run of the domain's memory: 2^order pages, allocated as one
+// block at creation.
 struct MemBlock {
   GuestPhysAddr gpa;
   PhysAddr hpa;
   uint32_t order;
-  uint32_t pad;
+  uint32_t flags;  // kMemBlockSplit
 };
+// The block's pages became separate allocations (heap::SplitPages) when the
+// first of them was released (HV_MEMORY_RELEASE). From then on the nested
+// page tables say which pages of its guest-physical range the domain holds,
+// and where: the block's own or pages populated later.
+inline constexpr uint32_t kMemBlockSplit = 1;
 
 struct DomainParams {
   const char* name = "";
@@ -67,12 +73,27 @@ struct Domain {
   DomainAction on_poweroff = DomainAction::kDestroy, on_reboot = DomainAction::kRestart,
              on_crash = DomainAction::kPreserve;
 
-  uint64_t memory_bytes = 0;      // guest RAM is [0, memory_bytes)
-  uint64_t max_memory_bytes = 0;  // the most it may grow to (domctl); >= memory_bytes
+  // Guest RAM lies in [0, memory_bytes), fixed at creation; every page of it
+  // is populated then. HV_MEMORY_RELEASE takes pages out (they are
+  // unpopulated: not mapped, not the domain's) and HV_MEMORY_POPULATE puts
+  // fresh ones back. The nested page tables are the truth about which pages
+  // are populated.
+  uint64_t memory_bytes = 0;
+  uint64_t max_memory_bytes = 0;  // the most RAM it may hold (domctl)
+  uint64_t ram_pages = 0;         // RAM pages populated now (memory_lock)
+  // A page hv keeps a pointer to (the event page), never released; kNoPin if none.
+  static constexpr uint64_t kNoPin = ~uint64_t{0};
+  uint64_t pinned_gpa = kNoPin;  // memory_lock
   // The blocks backing guest RAM, in pages chained through their first word.
   PhysAddr block_pages;
   uint64_t block_count = 0;
   uint64_t pages = 0;  // everything the domain holds, for accounting
+  // Guards the RAM's mappings (arch::DomainMap/Unmap/Translate), ram_pages,
+  // pinned_gpa and the blocks' flags: hv copies to and from guest memory under
+  // it, so a page cannot be released in the middle of a copy.
+  mutable SpinLock memory_lock;
+  // vCPUs (bit = id) inside arch::DomainFlushTlbs: in hv, not in the guest.
+  std::atomic<uint64_t> tlb_waiting{0};
 
   uint32_t vcpu_count = 0;
   uint32_t vcpu_pages = 0;  // pages each vCPU holds (its Vcpu and the arch's), for accounting

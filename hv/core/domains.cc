@@ -67,10 +67,11 @@ void (*g_all_done)() = nullptr;
 
 BlockPage* PageAt(PhysAddr pa) { return static_cast<BlockPage*>(arch::PhysToVirt(pa)); }
 
+// Calls f(MemBlock&) for every block until it returns false.
 template <typename F>
 void ForEachBlock(const Domain& d, F&& f) {
   for (PhysAddr p = d.block_pages; p.value();) {
-    const BlockPage* page = PageAt(p);
+    BlockPage* page = PageAt(p);
     for (uint64_t i = 0; i < page->count; ++i) {
       if (!f(page->blocks[i])) return;
     }
@@ -95,9 +96,18 @@ bool AddBlock(Domain& d, const MemBlock& b) {
   return true;
 }
 
+// Frees the domain's RAM; before arch::DomainFree, since the nested page
+// tables say which pages of a split block the domain still holds.
 void FreeMemory(Domain& d) {
-  ForEachBlock(d, [](const MemBlock& b) {
-    heap::FreePages(b.hpa, b.order);
+  ForEachBlock(d, [&](const MemBlock& b) {
+    if (!(b.flags & kMemBlockSplit)) {
+      heap::FreePages(b.hpa, b.order);
+      return true;
+    }
+    for (uint64_t i = 0; i < uint64_t{1} << b.order; ++i) {
+      const PhysAddr hpa = arch::DomainTranslate(d, b.gpa + i * kPageSize);
+      if (hpa.value()) heap::FreePages(hpa, 0);
+    }
     return true;
   });
   for (PhysAddr p = d.block_pages; p.value();) {
@@ -158,8 +168,8 @@ void FreeDomain(Domain* d) {
     arch::VcpuFree(*d->vcpus[i]);
     heap::FreePages(arch::VirtToPhys(d->vcpus[i]), 0);
   }
-  arch::DomainFree(*d);
   FreeMemory(*d);
+  arch::DomainFree(*d);
   heap::FreePages(arch::VirtToPhys(d), 0);
 }
 
@@ -200,22 +210,81 @@ void RemoveLastVcpu(Domain& d) {
   d.pages -= d.vcpu_pages;
 }
 
-// The domain's RAM as host pointers: calls f(host pointer, length) per piece.
+// The host page behind gpa (< d.memory_bytes), or PhysAddr(0) if it is not
+// populated; under d.memory_lock.
+PhysAddr TranslateLocked(const Domain& d, GuestPhysAddr gpa) {
+  return arch::DomainTranslate(d, gpa);
+}
+
+// The domain's RAM as host pointers: calls f(host pointer, offset, length)
+// per piece, under d.memory_lock so that no page is released meanwhile.
+// False if any byte is outside the RAM or not populated; then f ran for none.
 template <typename F>
 bool ForGuestRange(const Domain& d, GuestPhysAddr gpa, uint64_t len, F&& f) {
   if (gpa.value() > d.memory_bytes || len > d.memory_bytes - gpa.value()) return false;
+  if (len == 0) return true;
+  SpinGuard guard(d.memory_lock);
+  for (uint64_t at = gpa.value() & ~(kPageSize - 1); at < gpa.value() + len; at += kPageSize) {
+    if (!TranslateLocked(d, GuestPhysAddr(at)).value()) return false;
+  }
   uint64_t done = 0;
   while (done < len) {
     const uint64_t at = gpa.value() + done;
-    const PhysAddr hpa = Translate(d, GuestPhysAddr(at));
-    if (!hpa.value()) return false;
-    // Within one page at a time: blocks are contiguous, but this stays simple.
+    const PhysAddr hpa = TranslateLocked(d, GuestPhysAddr(at));
+    // Within one page at a time: pages need not be contiguous.
     const uint64_t in_page = kPageSize - (at % kPageSize);
     const uint64_t n = len - done < in_page ? len - done : in_page;
     f(static_cast<uint8_t*>(arch::PhysToVirt(hpa)), done, n);
     done += n;
   }
   return true;
+}
+
+// Whether every page of [gpa, gpa + count pages) is populated (want true) or
+// none is (want false); under d.memory_lock.
+bool AllPages(const Domain& d, GuestPhysAddr gpa, uint64_t count, bool want) {
+  for (uint64_t i = 0; i < count; ++i) {
+    if ((TranslateLocked(d, gpa + i * kPageSize).value() != 0) != want) return false;
+  }
+  return true;
+}
+
+// Makes every block that overlaps [gpa, gpa + size) separate pages, so that
+// they can be freed one by one; under d.memory_lock.
+bool SplitBlocks(Domain& d, GuestPhysAddr gpa, uint64_t size) {
+  bool ok = true;
+  ForEachBlock(d, [&](MemBlock& b) {
+    const uint64_t bytes = kPageSize << b.order;
+    if ((b.flags & kMemBlockSplit) || b.gpa.value() >= gpa.value() + size ||
+        gpa.value() >= b.gpa.value() + bytes) {
+      return true;
+    }
+    if (!heap::SplitPages(b.hpa, b.order)) {
+      ok = false;
+      return false;
+    }
+    b.flags |= kMemBlockSplit;
+    return true;
+  });
+  return ok;
+}
+
+// The checks every ballooning call starts with.
+RamStatus CheckRamRange(const Domain& d, GuestPhysAddr gpa, uint64_t count) {
+  if (!gpa.IsAligned(kPageSize) || count == 0 || count > kMaxRamPagesPerCall) {
+    return RamStatus::kBadArgument;
+  }
+  if (gpa.value() >= d.memory_bytes || count > (d.memory_bytes - gpa.value()) / kPageSize) {
+    return RamStatus::kOutside;
+  }
+  return RamStatus::kOk;
+}
+
+// Whether `count` unpopulated pages at gpa may be populated; under d.memory_lock.
+RamStatus CheckPopulate(const Domain& d, GuestPhysAddr gpa, uint64_t count) {
+  if (!AllPages(d, gpa, count, false)) return RamStatus::kPopulated;
+  if (d.ram_pages + count > d.max_memory_bytes / kPageSize) return RamStatus::kOverMax;
+  return RamStatus::kOk;
 }
 
 // Tells every live control domain (VIRQ_DOMAIN_STATE on its vCPU 0) that
@@ -260,6 +329,7 @@ Status Create(const DomainParams& p, Domain** out) {
   for (size_t i = 0; p.name[i]; ++i) d->name[i] = p.name[i];
   d->memory_bytes = p.memory_bytes;
   d->max_memory_bytes = p.memory_bytes;
+  d->ram_pages = p.memory_bytes / kPageSize;
   d->privileged = p.privileged;
   d->weight = p.weight;
   d->cap = p.cap;
@@ -411,17 +481,9 @@ uint32_t Count() {
 void SetAllDoneHandler(void (*fn)()) { g_all_done = fn; }
 
 PhysAddr Translate(const Domain& d, GuestPhysAddr gpa) {
-  PhysAddr out(0);
-  if (gpa.value() >= d.memory_bytes) return out;
-  ForEachBlock(d, [&](const MemBlock& b) {
-    const uint64_t size = kPageSize << b.order;
-    if (gpa >= b.gpa && gpa.value() - b.gpa.value() < size) {
-      out = b.hpa + (gpa - b.gpa);
-      return false;
-    }
-    return true;
-  });
-  return out;
+  if (gpa.value() >= d.memory_bytes) return PhysAddr(0);
+  SpinGuard guard(d.memory_lock);
+  return TranslateLocked(d, gpa);
 }
 
 bool CopyFromGuest(const Domain& d, GuestPhysAddr gpa, void* dst, uint64_t len) {
@@ -440,6 +502,93 @@ bool CopyToGuest(Domain& d, GuestPhysAddr gpa, const void* src, uint64_t len) {
 
 bool ZeroGuest(Domain& d, GuestPhysAddr gpa, uint64_t len) {
   return ForGuestRange(d, gpa, len, [](uint8_t* p, uint64_t, uint64_t n) { memset(p, 0, n); });
+}
+
+PhysAddr PinPage(Domain& d, GuestPhysAddr gpa) {
+  if (!gpa.IsAligned(kPageSize) || gpa.value() >= d.memory_bytes) return PhysAddr(0);
+  SpinGuard guard(d.memory_lock);
+  if (d.pinned_gpa != Domain::kNoPin) return PhysAddr(0);
+  const PhysAddr hpa = TranslateLocked(d, gpa);
+  if (hpa.value()) d.pinned_gpa = gpa.value();
+  return hpa;
+}
+
+RamStatus ReleaseRam(Domain& d, const Vcpu* self, GuestPhysAddr gpa, uint64_t count) {
+  if (const RamStatus st = CheckRamRange(d, gpa, count); st != RamStatus::kOk) return st;
+  // Frame numbers fit 32 bits (PageAllocator::kMaxFrames): 2 KiB of stack.
+  uint32_t pfns[kMaxRamPagesPerCall];
+  {
+    SpinGuard guard(d.memory_lock);
+    for (uint64_t i = 0; i < count; ++i) {
+      const GuestPhysAddr at = gpa + i * kPageSize;
+      const PhysAddr hpa = TranslateLocked(d, at);
+      if (!hpa.value()) return RamStatus::kNotPopulated;
+      if (at.value() == d.pinned_gpa) return RamStatus::kPinned;
+      if (hpa.pfn() >> 32) return RamStatus::kNoMemory;  // cannot happen: see above
+      pfns[i] = static_cast<uint32_t>(hpa.pfn());
+    }
+    // Blocks allocated whole become single pages. If the unmap then fails,
+    // they stay split, which changes nothing for the guest.
+    if (!SplitBlocks(d, gpa, count * kPageSize)) {
+      HV_ERROR("d%u: cannot split the blocks at guest-physical 0x%lx", d.id, gpa.value());
+      return RamStatus::kNoMemory;
+    }
+    if (!arch::DomainUnmap(d, gpa, count * kPageSize)) return RamStatus::kNoMemory;
+    d.ram_pages -= count;
+    d.pages -= count;
+  }
+  // Copies by hv see the pages gone (memory_lock); the other vCPUs' TLBs
+  // may still hold them until this returns. Only then are they hv's again.
+  arch::DomainFlushTlbs(d, self);
+  for (uint64_t i = 0; i < count; ++i) heap::FreePages(PhysAddr::FromPfn(pfns[i]), 0);
+  return RamStatus::kOk;
+}
+
+RamStatus PopulateRam(Domain& d, const Vcpu* self, GuestPhysAddr gpa, uint64_t count) {
+  if (const RamStatus st = CheckRamRange(d, gpa, count); st != RamStatus::kOk) return st;
+  {
+    SpinGuard guard(d.memory_lock);
+    if (const RamStatus st = CheckPopulate(d, gpa, count); st != RamStatus::kOk) return st;
+  }
+  // Fresh zeroed pages, taken (and zeroed) without the lock.
+  uint32_t pfns[kMaxRamPagesPerCall];
+  uint64_t got = 0;
+  for (; got < count; ++got) {
+    const PhysAddr hpa = heap::AllocZeroedPage();
+    if (!hpa.value() || hpa.pfn() >> 32) {
+      if (hpa.value()) heap::FreePages(hpa, 0);
+      break;
+    }
+    pfns[got] = static_cast<uint32_t>(hpa.pfn());
+  }
+  RamStatus st = got == count ? RamStatus::kOk : RamStatus::kNoMemory;
+  uint64_t mapped = 0;
+  if (st == RamStatus::kOk) {
+    SpinGuard guard(d.memory_lock);
+    st = CheckPopulate(d, gpa, count);  // again: another vCPU may have been faster
+    for (; st == RamStatus::kOk && mapped < count; ++mapped) {
+      const MemBlock page{gpa + mapped * kPageSize, PhysAddr::FromPfn(pfns[mapped]), 0, 0};
+      if (!arch::DomainMap(d, page)) {
+        st = RamStatus::kNoMemory;  // no page for a table
+        break;
+      }
+    }
+    if (st == RamStatus::kOk) {
+      d.ram_pages += count;
+      d.pages += count;
+    } else if (mapped) {
+      // 4 KiB mappings of our own: unmapping them needs no table page.
+      if (!arch::DomainUnmap(d, gpa, mapped * kPageSize)) {
+        HV_ERROR("d%u: cannot undo a populate at guest-physical 0x%lx", d.id, gpa.value());
+      }
+    }
+  }
+  if (st != RamStatus::kOk) {
+    // The guest may have touched what was mapped for a moment.
+    if (mapped) arch::DomainFlushTlbs(d, self);
+    for (uint64_t i = 0; i < got; ++i) heap::FreePages(PhysAddr::FromPfn(pfns[i]), 0);
+  }
+  return st;
 }
 
 void ConsoleWrite(Domain* d, const char* bytes, size_t len) {

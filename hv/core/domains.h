@@ -50,8 +50,34 @@ void SetAllDoneHandler(void (*fn)());
 [[nodiscard]] bool CopyFromGuest(const Domain& d, GuestPhysAddr gpa, void* dst, uint64_t len);
 [[nodiscard]] bool CopyToGuest(Domain& d, GuestPhysAddr gpa, const void* src, uint64_t len);
 [[nodiscard]] bool ZeroGuest(Domain& d, GuestPhysAddr gpa, uint64_t len);
-// The host-physical address behind gpa, or PhysAddr(0).
+// The host-physical address behind gpa, or PhysAddr(0) if gpa is outside the
+// domain's RAM or not populated. The page may be released right after: code
+// that keeps the address pins the page (PinPage).
 PhysAddr Translate(const Domain& d, GuestPhysAddr gpa);
+// Pins the page at gpa (page-aligned) for as long as the domain lives:
+// RELEASE refuses it. For a page hv keeps a pointer to (the event page).
+// Returns its host-physical address; PhysAddr(0) if it is not a populated
+// page of the domain's RAM or the domain already has a pinned page.
+PhysAddr PinPage(Domain& d, GuestPhysAddr gpa);
+
+// Ballooning (HV_MEMORY_RELEASE, HV_MEMORY_POPULATE): `count` (1 ..
+// kMaxRamPagesPerCall) 4 KiB pages of guest RAM from page-aligned gpa, all or
+// nothing. `self` is the calling vCPU (or null).
+inline constexpr uint64_t kMaxRamPagesPerCall = 512;
+enum class [[nodiscard]] RamStatus : uint8_t {
+  kOk,
+  kBadArgument,   // gpa unaligned, count 0 or over kMaxRamPagesPerCall
+  kOutside,       // a page outside [0, memory_bytes)
+  kNotPopulated,  // RELEASE: a page is not populated
+  kPinned,        // RELEASE: a page is pinned (PinPage)
+  kPopulated,     // POPULATE: a page is populated
+  kOverMax,       // POPULATE: more than max_memory_bytes
+  kNoMemory,      // not enough free memory (pages, or tables for the NPT)
+};
+// Unmaps the pages and returns them to hv's pool once no vCPU can reach them.
+RamStatus ReleaseRam(Domain& d, const Vcpu* self, GuestPhysAddr gpa, uint64_t count);
+// Maps fresh zeroed pages at unpopulated pages.
+RamStatus PopulateRam(Domain& d, const Vcpu* self, GuestPhysAddr gpa, uint64_t count);
 
 // Console output from the domain: complete lines go to hv's console as "(dN) ...".
 void ConsoleWrite(Domain* d, const char* bytes, size_t len);

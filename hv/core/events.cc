@@ -99,12 +99,13 @@ void Kick(Vcpu& v, bool upcall) {
 
 int64_t Init(Domain& d, uint64_t gpa) {
   if (gpa % kPageSize || gpa >= d.memory_bytes) return HV_EFAULT;
-  const PhysAddr hpa = domains::Translate(d, GuestPhysAddr(gpa));
-  if (!hpa.value()) return HV_EFAULT;
   Locked guard;
   DomainEvents* e = Ensure(d);
   if (!e) return HV_ENOMEM;
   if (e->page) return HV_EEXIST;
+  // hv keeps a pointer to the page: pinned, the domain cannot release it.
+  const PhysAddr hpa = domains::PinPage(d, GuestPhysAddr(gpa));
+  if (!hpa.value()) return HV_EFAULT;
   e->page = static_cast<hv_event_page*>(arch::PhysToVirt(hpa));
   return HV_OK;
 }

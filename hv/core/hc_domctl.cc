@@ -263,7 +263,9 @@ Result SetMaxMemory(Vcpu& v, const Args& a) {
   Domain* d = domains::Find(arg.domain_id);
   if (!d) return Value(HV_ESRCH);
   if (arg.max_memory_bytes % HV_DOMAIN_MEMORY_ALIGN) return Value(HV_EINVAL);
-  if (arg.max_memory_bytes < d->memory_bytes || arg.max_memory_bytes > HV_DOMAIN_MAX_MEMORY) {
+  // Below what it holds now (HV_MEMORY_RELEASE lowers that) is refused.
+  if (arg.max_memory_bytes < d->ram_pages * kPageSize ||
+      arg.max_memory_bytes > HV_DOMAIN_MAX_MEMORY) {
     return Value(HV_ERANGE);
   }
   d->max_memory_bytes = arg.max_memory_bytes;

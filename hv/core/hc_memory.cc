@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// HV_FAMILY_MEMORY (api/hv/memory.h): a domain's own memory. POPULATE and
-// RELEASE are reserved (HV_ENOSYS, from the dispatcher) until the nested
-// page tables can unmap.
+// HV_FAMILY_MEMORY (api/hv/memory.h): a domain's own memory. QUERY, and
+// ballooning: POPULATE and RELEASE (domains::PopulateRam, ReleaseRam).
 #include "hv/core/domain.h"
 #include "hv/core/domains.h"
 #include "hv/core/hypercall.h"
@@ -10,10 +9,12 @@
 namespace hv::hypercall {
 namespace {
 
+static_assert(HV_MEMORY_MAX_PAGES == domains::kMaxRamPagesPerCall);
+
 Result Query(Vcpu& v, const Args& a) {
   const Domain& d = *v.domain;
   hv_memory_info info{};
-  info.memory_bytes = d.memory_bytes;
+  info.memory_bytes = d.ram_pages * kPageSize;
   info.max_memory_bytes = d.max_memory_bytes;
   info.pages = d.pages;
   if (!domains::CopyToGuest(*v.domain, GuestPhysAddr(a[0]), &info, sizeof(info))) {
@@ -22,8 +23,32 @@ Result Query(Vcpu& v, const Args& a) {
   return Value(HV_OK);
 }
 
+int64_t ToHv(domains::RamStatus st, uint64_t done) {
+  switch (st) {
+    case domains::RamStatus::kOk: return static_cast<int64_t>(done);
+    case domains::RamStatus::kBadArgument: return HV_EINVAL;
+    case domains::RamStatus::kOutside: return HV_EFAULT;
+    case domains::RamStatus::kNotPopulated: return HV_ENOENT;
+    case domains::RamStatus::kPinned: return HV_EBUSY;
+    case domains::RamStatus::kPopulated: return HV_EEXIST;
+    case domains::RamStatus::kOverMax:
+    case domains::RamStatus::kNoMemory: return HV_ENOMEM;
+  }
+  return HV_EINVAL;
+}
+
+Result Populate(Vcpu& v, const Args& a) {
+  return Value(ToHv(domains::PopulateRam(*v.domain, &v, GuestPhysAddr(a[0]), a[1]), a[1]));
+}
+
+Result Release(Vcpu& v, const Args& a) {
+  return Value(ToHv(domains::ReleaseRam(*v.domain, &v, GuestPhysAddr(a[0]), a[1]), a[1]));
+}
+
 constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_MEMORY_QUERY), Query},
+    {HV_OP_NUMBER(HV_MEMORY_POPULATE), Populate},
+    {HV_OP_NUMBER(HV_MEMORY_RELEASE), Release},
 };
 
 }  // namespace

@@ -52,6 +52,11 @@ void FreePages(PhysAddr addr, unsigned order) {
   if (g_alloc.Free(addr, order) == PageStatus::kOk) g_allocated -= uint64_t{1} << order;
 }
 
+bool SplitPages(PhysAddr addr, unsigned order) {
+  SpinGuard guard(g_lock);
+  return g_alloc.Split(addr, order) == PageStatus::kOk;
+}
+
 uint64_t FreePageCount() {
   SpinGuard guard(g_lock);
   return g_alloc.FreePages();

@@ -19,6 +19,9 @@ PhysAddr AllocPages(unsigned order);
 // One zeroed page, or PhysAddr(0).
 PhysAddr AllocZeroedPage();
 void FreePages(PhysAddr addr, unsigned order);
+// Turns an allocated block of 2^order pages into 2^order allocated pages, to
+// be freed one at a time with FreePages(page, 0) (PageAllocator::Split).
+[[nodiscard]] bool SplitPages(PhysAddr addr, unsigned order);
 
 uint64_t FreePageCount();
 uint64_t ManagedPageCount();

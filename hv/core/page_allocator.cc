@@ -165,51 +165,73 @@ PageAllocResult PageAllocator::Alloc(unsigned order, NodeId node) {
   return {PageStatus::kOk, PhysAddr::FromPfn(pfn)};
 }
 
-PageStatus PageAllocator::Free(PhysAddr addr, unsigned order) {
+PageStatus PageAllocator::CheckAllocated(const char* what, PhysAddr addr, unsigned order) const {
   if (records_ == nullptr) return PageStatus::kNotInitialized;
   if (order > kMaxOrder) {
-    HV_ERROR("page allocator: free of %#lx with order %u > %u", addr.value(), order, kMaxOrder);
+    HV_ERROR("page allocator: %s of %#lx with order %u > %u", what, addr.value(), order, kMaxOrder);
     return PageStatus::kBadOrder;
   }
   uint64_t pfn = addr.pfn();
   if (!addr.IsAligned(kPageSize) || (pfn & (Pages(order) - 1)) != 0) {
-    HV_ERROR("page allocator: free of misaligned %#lx (order %u)", addr.value(), order);
+    HV_ERROR("page allocator: %s of misaligned %#lx (order %u)", what, addr.value(), order);
     return PageStatus::kMisaligned;
   }
   if (pfn < first_pfn_ || pfn >= end_pfn_ || end_pfn_ - pfn < Pages(order)) {
-    HV_ERROR("page allocator: free of %#lx (order %u) outside managed memory", addr.value(), order);
+    HV_ERROR("page allocator: %s of %#lx (order %u) outside managed memory", what, addr.value(),
+             order);
     return PageStatus::kOutOfRange;
   }
-  FrameRecord& r = Rec(pfn);
+  const FrameRecord& r = Rec(pfn);
   if (StateOf(r) == kStateAllocated) {
     if (r.order != order) {
-      HV_ERROR("page allocator: free of %#lx with order %u, allocated with order %u", addr.value(),
-               order, r.order);
+      HV_ERROR("page allocator: %s of %#lx with order %u, allocated with order %u", what,
+               addr.value(), order, r.order);
       return PageStatus::kWrongOrder;
     }
-    InsertAndMerge(pfn, order, r.node);
     return PageStatus::kOk;
   }
   if ((r.state & kManaged) == 0) {
-    HV_ERROR("page allocator: free of reserved page %#lx", addr.value());
+    HV_ERROR("page allocator: %s of reserved page %#lx", what, addr.value());
     return PageStatus::kReserved;
   }
   uint64_t head = 0;
   unsigned head_order = 0;
   switch (FindBlock(pfn, &head, &head_order)) {
     case kStateFree:
-      HV_ERROR("page allocator: double free of %#lx (order %u): free in block %#lx order %u",
-               addr.value(), order, PhysAddr::FromPfn(head).value(), head_order);
+      HV_ERROR("page allocator: %s of %#lx (order %u): free in block %#lx order %u (double free)",
+               what, addr.value(), order, PhysAddr::FromPfn(head).value(), head_order);
       return PageStatus::kDoubleFree;
     case kStateAllocated:
-      HV_ERROR("page allocator: free of %#lx (order %u) inside allocated block %#lx order %u",
+      HV_ERROR("page allocator: %s of %#lx (order %u) inside allocated block %#lx order %u", what,
                addr.value(), order, PhysAddr::FromPfn(head).value(), head_order);
       return PageStatus::kNotAllocated;
     default:
       // A managed frame outside every block: the metadata is corrupt.
-      HV_ERROR("page allocator: free of %#lx: page belongs to no block", addr.value());
+      HV_ERROR("page allocator: %s of %#lx: page belongs to no block", what, addr.value());
       return PageStatus::kReserved;
   }
+}
+
+PageStatus PageAllocator::Free(PhysAddr addr, unsigned order) {
+  const PageStatus s = CheckAllocated("free", addr, order);
+  if (s != PageStatus::kOk) return s;
+  const uint64_t pfn = addr.pfn();
+  InsertAndMerge(pfn, order, Rec(pfn).node);
+  return PageStatus::kOk;
+}
+
+PageStatus PageAllocator::Split(PhysAddr addr, unsigned order) {
+  const PageStatus s = CheckAllocated("split", addr, order);
+  if (s != PageStatus::kOk) return s;
+  const uint64_t pfn = addr.pfn();
+  const uint16_t node = Rec(pfn).node;
+  for (uint64_t p = pfn; p < pfn + Pages(order); ++p) {
+    FrameRecord& r = Rec(p);
+    SetState(r, kStateAllocated);
+    r.order = 0;
+    r.node = node;
+  }
+  return PageStatus::kOk;
 }
 
 size_t PageAllocator::TakeFreeBlocks(PhysAddr* cursor, PhysAddr end, PageBlock* out, size_t max) {

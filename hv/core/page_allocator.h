@@ -112,6 +112,13 @@ class PageAllocator {
   // a block) are logged with HV_ERROR and change nothing.
   PageStatus Free(PhysAddr addr, unsigned order);
 
+  // Turns the allocated block of 2^order pages at addr into 2^order allocated
+  // order-0 pages (on the block's node), so that its pages can be freed one
+  // at a time; each merges with free buddies as usual. O(2^order). The same
+  // checks as Free() (logged, nothing changed): addr must start an allocated
+  // block of exactly that order. Splitting an order-0 page does nothing.
+  PageStatus Split(PhysAddr addr, unsigned order);
+
   // Takes the free pages in [*cursor, end) out of the free lists as at most
   // `max` blocks (in address order, split where they straddle the range), as
   // if allocated; return each with Free(). Advances *cursor past the blocks
@@ -176,6 +183,9 @@ class PageAllocator {
   // The free or allocated block containing pfn; kStateNone if none does.
   uint8_t FindBlock(uint64_t pfn, uint64_t* head, unsigned* order) const;
   void PushFree(uint64_t pfn, unsigned order, NodeId node);
+  // Checks that addr starts an allocated block of `order`; logs why not
+  // ("<what> of ...") and says so otherwise.
+  PageStatus CheckAllocated(const char* what, PhysAddr addr, unsigned order) const;
   void Unlink(uint64_t pfn);  // from its free list; leaves it kStateNone
   void InsertAndMerge(uint64_t pfn, unsigned order, NodeId node);
 

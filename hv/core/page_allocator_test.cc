@@ -222,6 +222,149 @@ TEST_F(PageAllocatorTest, ExhaustionPerOrder) {
   EXPECT_TRUE(h->Verify());
 }
 
+TEST_F(PageAllocatorTest, SplitBlockFreesPageByPageAndMergesBack) {
+  Harness h(0, 1024);
+  ASSERT_EQ(h->AddFreeRange(Pfn(0), Pfn(1024), 0), PageStatus::kOk);  // one order-10 block
+  PageAllocResult r = h->Alloc(6);
+  ASSERT_TRUE(r.ok());
+  const uint64_t free = h->FreePages();
+  ASSERT_EQ(h->Split(r.addr, 6), PageStatus::kOk);
+  // Nothing is freed by splitting; the pages are 64 order-0 allocations.
+  EXPECT_EQ(h->FreePages(), free);
+  EXPECT_TRUE(h->Verify());
+  // The block as a whole is gone: each page is a block of its own.
+  fake::SetLogEcho(false);
+  EXPECT_EQ(h->Free(r.addr, 6), PageStatus::kWrongOrder);
+  EXPECT_EQ(h->Split(r.addr, 6), PageStatus::kWrongOrder);
+  fake::SetLogEcho(true);
+  fake::ClearLog();
+  // Free every page, in a scrambled order; each merges with its free buddies.
+  std::vector<PhysAddr> pages;
+  for (uint64_t i = 0; i < 64; ++i) pages.push_back(r.addr + i * kPageSize);
+  std::mt19937_64 rng(7);
+  std::shuffle(pages.begin(), pages.end(), rng);
+  for (size_t i = 0; i < pages.size(); ++i) {
+    ASSERT_EQ(h->Free(pages[i], 0), PageStatus::kOk);
+    EXPECT_EQ(h->FreePages(), free + i + 1);
+    ASSERT_TRUE(h->Verify()) << i;
+  }
+  EXPECT_EQ(h->FreeBlocks(10), 1u);
+  EXPECT_EQ(FreeBlocksOf(*h).size(), 1u);
+  EXPECT_EQ(fake::LoggedLines().size(), 0u);
+}
+
+TEST_F(PageAllocatorTest, SplitPagesStayAllocatedUntilFreed) {
+  // Part of a split block is freed (and reallocated), the rest stays held.
+  Harness h(0, 512);
+  ASSERT_EQ(h->AddFreeRange(Pfn(0), Pfn(512), 0), PageStatus::kOk);
+  PageAllocResult r = h->Alloc(9);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(h->Split(r.addr, 9), PageStatus::kOk);
+  for (uint64_t i = 100; i < 164; ++i) {
+    ASSERT_EQ(h->Free(r.addr + i * kPageSize, 0), PageStatus::kOk);
+  }
+  EXPECT_EQ(h->FreePages(), 64u);
+  // [100, 104) [104, 112) [112, 128) [128, 160) [160, 164)
+  EXPECT_EQ(h->FreeBlocks(2), 2u);
+  EXPECT_EQ(h->FreeBlocks(3), 1u);
+  EXPECT_EQ(h->FreeBlocks(4), 1u);
+  EXPECT_EQ(h->FreeBlocks(5), 1u);
+  EXPECT_TRUE(h->Verify());
+  // What was freed can be allocated again, in blocks as large as it merged to.
+  PageAllocResult big = h->Alloc(5);
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big.addr.pfn(), 128u);
+  EXPECT_EQ(h->Alloc(6).status, PageStatus::kNoMemory);
+  // Splitting an order-0 page is allowed and changes nothing.
+  EXPECT_EQ(h->Split(r.addr, 0), PageStatus::kOk);
+  EXPECT_TRUE(h->Verify());
+  // Give everything back: the pool is whole again.
+  ASSERT_EQ(h->Free(big.addr, 5), PageStatus::kOk);
+  for (uint64_t i = 0; i < 512; ++i) {
+    if (i >= 100 && i < 164) continue;
+    ASSERT_EQ(h->Free(r.addr + i * kPageSize, 0), PageStatus::kOk) << i;
+  }
+  EXPECT_EQ(h->FreePages(), 512u);
+  EXPECT_EQ(h->FreeBlocks(9), 1u);
+  EXPECT_TRUE(h->Verify());
+  EXPECT_EQ(fake::LoggedLines().size(), 0u);
+}
+
+TEST_F(PageAllocatorTest, SplitKeepsTheNode) {
+  Harness h(0, 256);
+  ASSERT_EQ(h->AddFreeRange(Pfn(0), Pfn(128), 0), PageStatus::kOk);
+  ASSERT_EQ(h->AddFreeRange(Pfn(128), Pfn(256), 2), PageStatus::kOk);
+  PageAllocResult r = h->Alloc(3, 2);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(h->Split(r.addr, 3), PageStatus::kOk);
+  for (uint64_t i = 0; i < 8; ++i) ASSERT_EQ(h->Free(r.addr + i * kPageSize, 0), PageStatus::kOk);
+  EXPECT_EQ(h->FreePages(0), 128u);
+  EXPECT_EQ(h->FreePages(2), 128u);
+  EXPECT_EQ(h->FreeBlocks(7, 2), 1u);
+  EXPECT_TRUE(h->Verify());
+}
+
+TEST_F(PageAllocatorTest, SplitOfAMaxOrderBlock) {
+  Harness h(0, kPagesPerGiB);
+  ASSERT_EQ(h->AddFreeRange(Pfn(0), Pfn(kPagesPerGiB), 0), PageStatus::kOk);
+  PageAllocResult r = h->Alloc(kMax);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(h->Split(r.addr, kMax), PageStatus::kOk);
+  EXPECT_TRUE(h->Verify());
+  // One page back: it stays alone, its buddies are held.
+  ASSERT_EQ(h->Free(r.addr + 12345 * kPageSize, 0), PageStatus::kOk);
+  EXPECT_EQ(h->FreePages(), 1u);
+  EXPECT_EQ(h->FreeBlocks(0), 1u);
+  for (uint64_t i = 0; i < kPagesPerGiB; ++i) {
+    if (i == 12345) continue;
+    ASSERT_EQ(h->Free(r.addr + i * kPageSize, 0), PageStatus::kOk);
+  }
+  EXPECT_EQ(h->FreeBlocks(kMax), 1u);
+  EXPECT_EQ(FreeBlocksOf(*h).size(), 1u);
+  EXPECT_TRUE(h->Verify());
+}
+
+// Each bad split, like a bad free, returns its status, logs an error and
+// changes nothing.
+TEST_F(PageAllocatorTest, BadSplitsChangeNothing) {
+  Harness h(0, 256);
+  ASSERT_EQ(h->AddFreeRange(Pfn(16), Pfn(48), 0), PageStatus::kOk);
+  ASSERT_EQ(h->AddFreeRange(Pfn(64), Pfn(128), 0), PageStatus::kOk);
+  PageAllocResult r = h->Alloc(2);
+  ASSERT_TRUE(r.ok());
+  const uint64_t free = h->FreePages();
+  const size_t blocks = FreeBlocksOf(*h).size();
+  fake::SetLogEcho(false);
+  struct Case {
+    PhysAddr addr;
+    unsigned order;
+    PageStatus want;
+  };
+  const Case cases[] = {
+      {r.addr, 1, PageStatus::kWrongOrder},
+      {r.addr, 3, PageStatus::kWrongOrder},
+      {r.addr + kPageSize, 0, PageStatus::kNotAllocated},
+      {r.addr + 8, 2, PageStatus::kMisaligned},
+      {Pfn(100), 0, PageStatus::kDoubleFree},  // free: never allocated
+      {Pfn(0), 0, PageStatus::kReserved},
+      {Pfn(256), 0, PageStatus::kOutOfRange},
+      {r.addr, kMax + 1, PageStatus::kBadOrder},
+  };
+  for (const Case& c : cases) {
+    fake::ClearLog();
+    EXPECT_EQ(h->Split(c.addr, c.order), c.want) << c.addr.value() << " order " << c.order;
+    EXPECT_EQ(fake::CountLogged(LogLevel::kError, "split of"), 1) << c.addr.value();
+    EXPECT_EQ(h->FreePages(), free);
+    EXPECT_EQ(FreeBlocksOf(*h).size(), blocks);
+    EXPECT_TRUE(h->Verify());
+  }
+  fake::SetLogEcho(true);
+  // The block is still whole.
+  EXPECT_EQ(h->Free(r.addr, 2), PageStatus::kOk);
+  EXPECT_EQ(h->FreePages(), 96u);
+  EXPECT_TRUE(h->Verify());
+}
+
 // Each bad free returns its status, logs an error and leaves everything as it was.
 class BadFreeTest : public PageAllocatorTest {
  protected:
@@ -714,7 +857,7 @@ TEST_F(PageAllocatorTest, RandomizedAgainstReferenceModel) {
   };
 
   std::mt19937_64 rng(20240601);
-  int allocs = 0, frees = 0, bad = 0, failures = 0;
+  int allocs = 0, frees = 0, bad = 0, failures = 0, splits = 0;
   for (int step = 0; step < 40000; ++step) {
     uint64_t dice = rng() % 100;
     if (dice < 50 || blocks.empty()) {
@@ -752,6 +895,15 @@ TEST_F(PageAllocatorTest, RandomizedAgainstReferenceModel) {
       blocks[pfn] = order;
       used_pages[n] += Pages(order);
       ++allocs;
+    } else if (dice < 55) {
+      // Split a random allocated block into pages, each freed on its own later.
+      auto it = blocks.begin();
+      std::advance(it, static_cast<long>(rng() % blocks.size()));
+      const uint64_t pfn = it->first;
+      const unsigned order = it->second;
+      ASSERT_EQ(h->Split(Pfn(pfn), order), PageStatus::kOk) << "step " << step;
+      for (uint64_t q = pfn; q < pfn + Pages(order); ++q) blocks[q] = 0;
+      ++splits;
     } else if (dice < 90) {
       auto it = blocks.begin();
       std::advance(it, static_cast<long>(rng() % blocks.size()));
@@ -800,6 +952,7 @@ TEST_F(PageAllocatorTest, RandomizedAgainstReferenceModel) {
   EXPECT_GT(frees, 5000);
   EXPECT_GT(bad, 1000);
   EXPECT_GT(failures, 10);
+  EXPECT_GT(splits, 1000);
 
   for (auto [pfn, order] : blocks) ASSERT_EQ(h->Free(Pfn(pfn), order), PageStatus::kOk);
   EXPECT_EQ(h->FreePages(), managed);

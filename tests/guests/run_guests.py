@@ -100,8 +100,17 @@ def check_sibling_after_crash(r):
     expect(r.find(r"d1 crashed: triple fault on v0: RIP"), "no crash report with registers")
 
 
-def one(kernel, **kw):
-    return GuestTest(domains=[Domain(kernel, **kw)])
+def check_touch(r, access):
+    """d1 touched the page it had released, 0x10 bytes in; hv crashed it there."""
+    m = r.find(r"\(d1\) (?:\[ *\d+\.\d+\] )?touching 0x([0-9a-f]+)$")
+    expect(m, "d1 printed no 'touching' line")
+    gpa = int(m.group(1), 16) + 0x10
+    expect(r.find(rf"\bd1 crashed: v0: {access} of guest-physical {gpa:#x}, outside its memory"),
+           f"no crash report for the {access} of {gpa:#x}")
+
+
+def one(kernel, check=None, **kw):
+    return GuestTest(domains=[Domain(kernel, **kw)], check=check)
 
 
 # Tests that are not "one domain of the same name that prints SUCCESS". A
@@ -176,6 +185,27 @@ TESTS = {
     # so that nothing else allocates memory meanwhile.
     "domctl": one("domctl", privileged=True),
     "domctl_memory": one("domctl_memory", privileged=True),
+    # Ballooning (HV_MEMORY_RELEASE, HV_MEMORY_POPULATE): a domU on its own
+    # memory; touching a released page crashes it; a sibling vCPU that
+    # writes a page being released is stopped (TLB shootdown) and crashes it.
+    "balloon": one("balloon", memory="32M"),
+    "balloon_read": one("balloon", cmdline="mode=touch access=read", result=None,
+                        check=lambda r: check_touch(r, "read")),
+    "balloon_write": one("balloon", cmdline="mode=touch access=write", result=None,
+                         check=lambda r: check_touch(r, "write")),
+    "balloon_smp": GuestTest(smp=2, domains=[
+        Domain("balloon", cmdline="mode=smp", vcpus=2, result=None,
+               console=(r"{dom}vCPU 1 writes 0x[0-9a-f]+; releasing it$",
+                        r"\bd{id} crashed: v1: write of guest-physical 0x[0-9a-f]+, outside its memory")),
+    ]),
+    # hv's pool and ballooning, from a control domain: free pages, max
+    # memory, hv out of memory; then destroying a domain that ballooned.
+    "balloon_control": one("balloon_control", privileged=True),
+    "balloon_destroy": GuestTest(domains=[
+        Domain("balloon_control", cmdline="role=destroy peer=2", privileged=True,
+               console=(r"{dom}d2 destroyed after ballooning: (\d+) pages back, it held \1$",)),
+        Domain("balloon", cmdline="mode=worker", on_poweroff="preserve"),
+    ]),
     "sysctl": GuestTest(smp=2, domains=[Domain("sysctl", cmdline="cpus=2", privileged=True)]),
     "sysctl_1cpu": one("sysctl", cmdline="cpus=1", privileged=True),
     # A control domain watches a domU run, power off (kept: on_poweroff=

@@ -3,6 +3,9 @@
 
 #include "hv/arch/x86/time.h"
 #include "hv/arch/x86/vcpu_arch.h"
+#include "hv/arch/x86/guest_acpi.h"
+#include "hv/arch/x86/platform.h"
+#include "hv/core/bzimage.h"
 #include "hv/core/domains.h"
 #include "hv/core/elf.h"
 #include "hv/lib/log.h"
@@ -32,27 +35,34 @@ bool BuildLowTables(Domain& d) {
   return ok && domains::CopyToGuest(d, GuestPhysAddr(kGdt), gdt, sizeof(gdt));
 }
 
-void SetLongModeEntry(Vcpu& v, uint64_t rip, uint64_t rsp, uint64_t rsi) {
+// 64-bit mode at rip: paging on (cr3), a flat GDT at gdt with those code
+// and data selectors, interrupts off, RSI = rsi.
+struct LongModeEntry {
+  uint64_t rip, rsp, rsi, cr3, gdt;
+  uint16_t gdt_limit, cs, ds;
+};
+
+void SetLongModeEntry(Vcpu& v, const LongModeEntry& m) {
   VmcbState& s = v.arch->vmcb->state;
-  const VmcbSegment code{0x08, 0xa9b, 0xffffffff, 0};  // 64-bit code, DPL 0, accessed
-  const VmcbSegment data{0x10, 0xc93, 0xffffffff, 0};
+  const VmcbSegment code{m.cs, 0xa9b, 0xffffffff, 0};  // 64-bit code, DPL 0, accessed
+  const VmcbSegment data{m.ds, 0xc93, 0xffffffff, 0};
   s.cs = code;
   s.ds = s.es = s.ss = s.fs = s.gs = data;
-  s.gdtr = {0, 0, 3 * 8 - 1, kGdt};
+  s.gdtr = {0, 0, m.gdt_limit, m.gdt};
   s.idtr = {0, 0, 0, 0};
   s.tr = {0, 0x8b, 0x67, 0};    // busy 64-bit TSS: VMRUN wants a usable TR
   s.ldtr = {0, 0x82, 0, 0};
   s.cpl = 0;
   s.cr0 = 0x80050033;  // PG, WP, NE, ET, MP, PE
-  s.cr3 = kPml4;
+  s.cr3 = m.cr3;
   s.cr4 = 0x620;       // PAE, OSFXSR, OSXMMEXCPT
   s.efer = 0xd00 | (1u << 12);  // LME, LMA, NXE (+ SVME for VMRUN)
   s.rflags = 2;
-  s.rip = rip;
-  s.rsp = rsp;
+  s.rip = m.rip;
+  s.rsp = m.rsp;
   s.rax = 0;
   v.arch->regs = {};
-  v.arch->regs.rsi = rsi;
+  v.arch->regs.rsi = m.rsi;
 }
 
 }  // namespace
@@ -106,7 +116,75 @@ BootStatus BootElf(Domain& d, const uint8_t* image, size_t size, const char* cmd
   if (!domains::CopyToGuest(d, GuestPhysAddr(kStartInfo), &info, sizeof(info))) {
     return BootStatus::kFault;
   }
-  SetLongModeEntry(*d.vcpus[0], elf.entry.value(), kStackTop, kStartInfo);
+  SetLongModeEntry(*d.vcpus[0],
+                   {elf.entry.value(), kStackTop, kStartInfo, kPml4, kGdt, 3 * 8 - 1, 0x08, 0x10});
+  return BootStatus::kOk;
+}
+
+BootStatus BootLinux(Domain& d, const uint8_t* kernel, size_t kernel_size, const uint8_t* initrd,
+                     size_t initrd_size, const char* cmdline) {
+  static BzImage bz;  // boot-time domains are built one at a time, on CPU0
+  static GuestLayout layout;
+  const BzImageStatus bs = ParseBzImage(kernel, kernel_size, d.memory_bytes, &bz);
+  if (bs == BzImageStatus::kTooLarge) return BootStatus::kTooLarge;
+  if (bs != BzImageStatus::kOk) {
+    HV_ERROR("d%u: kernel: %s", d.id, BzImageStatusName(bs));
+    return BootStatus::kBadImage;
+  }
+  size_t cmdline_len = 0;
+  while (cmdline && cmdline[cmdline_len]) ++cmdline_len;
+  const LayoutStatus ls = PlanGuestLayout(d.memory_bytes, bz, initrd ? initrd_size : 0, cmdline_len,
+                                          &layout);
+  if (ls != LayoutStatus::kOk) {
+    HV_ERROR("d%u: %s", d.id, LayoutStatusName(ls));
+    return ls == LayoutStatus::kCmdlineTooLong ? BootStatus::kBadImage : BootStatus::kTooLarge;
+  }
+  // The kernel, the initrd, the command line.
+  if (!domains::CopyToGuest(d, layout.kernel, kernel + bz.payload_offset, bz.payload_size) ||
+      (initrd_size && !domains::CopyToGuest(d, layout.initrd, initrd, initrd_size)) ||
+      (cmdline_len && !domains::CopyToGuest(d, layout.cmdline, cmdline, cmdline_len + 1))) {
+    return BootStatus::kFault;
+  }
+  // ACPI: the vCPUs (x2APIC entries), the IOAPIC, power-off and reset.
+  static uint8_t tables[8192];
+  GuestAcpiParams ap;
+  ap.vcpu_count = d.vcpu_count;
+  ap.apic_entries = GuestApicEntries::kLocalX2Apic;
+  ap.memory_bytes = d.memory_bytes;
+  ap.base = layout.acpi.value();
+  size_t used = 0;
+  const uint64_t cap = layout.acpi_max < sizeof(tables) ? layout.acpi_max : sizeof(tables);
+  if (BuildGuestAcpi(ap, tables, cap, &used) != GuestAcpiStatus::kOk ||
+      !domains::CopyToGuest(d, layout.acpi, tables, used)) {
+    return BootStatus::kFault;
+  }
+  // The zero page, the boot page tables and GDT.
+  static uint8_t zero_page[kPageSize];
+  ZeroPageParams zp;
+  zp.cmdline = cmdline_len ? layout.cmdline : GuestPhysAddr(0);
+  zp.cmdline_len = cmdline_len;
+  zp.initrd = layout.initrd;
+  zp.initrd_size = initrd_size;
+  zp.e820 = layout.e820;
+  zp.e820_count = layout.e820_count;
+  zp.acpi_rsdp = layout.acpi;
+  static uint8_t page_tables[kBootPageTablesSize];
+  BuildBootPageTables(layout.page_tables.value(), page_tables);
+  if (BuildZeroPage(bz, zp, zero_page) != ZeroPageStatus::kOk ||
+      !domains::CopyToGuest(d, layout.zero_page, zero_page, sizeof(zero_page)) ||
+      !domains::CopyToGuest(d, layout.page_tables, page_tables, sizeof(page_tables)) ||
+      !domains::CopyToGuest(d, layout.gdt, kLinuxBootGdt, sizeof(kLinuxBootGdt))) {
+    return BootStatus::kFault;
+  }
+  if (!PlatformCreate(d)) return BootStatus::kFault;
+  SetLongModeEntry(*d.vcpus[0],
+                   {layout.entry.value(), layout.stack_top.value(), layout.zero_page.value(),
+                    layout.page_tables.value(), layout.gdt.value(), sizeof(kLinuxBootGdt) - 1,
+                    kBootCs, kBootDs});
+  HV_INFO("d%u: Linux boot protocol %x.%02x, kernel at 0x%lx (%u KiB with its workspace), "
+          "initrd %zu KiB",
+          d.id, bz.protocol >> 8, bz.protocol & 0xff, layout.kernel.value(), bz.init_size / 1024,
+          initrd_size / 1024);
   return BootStatus::kOk;
 }
 

@@ -10,6 +10,11 @@ namespace {
 constexpr uint64_t LevelShift(int level) { return 12 + 9 * level; }
 constexpr uint64_t LevelSize(int level) { return uint64_t{1} << LevelShift(level); }
 constexpr unsigned Index(uint64_t va, int level) { return (va >> LevelShift(level)) & 511; }
+// Four levels translate 48 bits; the bits above are the sign extension.
+constexpr uint64_t kVaBits = 48;
+constexpr uint64_t kVaMask = (uint64_t{1} << kVaBits) - 1;
+
+void StoreEntry(uint64_t* e, uint64_t value) { __atomic_store_n(e, value, __ATOMIC_RELEASE); }
 
 }  // namespace
 
@@ -90,6 +95,71 @@ MapStatus PageTable::Map(VirtAddr va, PhysAddr pa, uint64_t size, uint32_t attrs
   return MapStatus::kOk;
 }
 
+MapStatus PageTable::SplitLeaf(uint64_t* entry, int level) {
+  const PhysAddr page = source_();
+  if (page.value() == 0) return MapStatus::kNoMemory;
+  ++pages_used_;
+  const uint64_t e = *entry;
+  const int child = level - 1;
+  // A large leaf's address is aligned to its size (bit 12, its PAT bit, is
+  // never set by Map); every other bit (P, W, U, NX, caching, G, A, D) carries over.
+  const uint64_t base = e & kPteAddrMask & ~(LevelSize(level) - 1);
+  const uint64_t flags = (e & ~kPteAddrMask & ~kPtePs) | (child > 0 ? kPtePs : 0);
+  uint64_t* t = static_cast<uint64_t*>(arch::PhysToVirt(page));
+  for (uint64_t i = 0; i < 512; ++i) t[i] = (base + i * LevelSize(child)) | flags;
+  // One store swaps the leaf for the table: a concurrent walk sees either.
+  StoreEntry(entry, page.value() | kPteP | kPteW | (e & kPteU));
+  return MapStatus::kOk;
+}
+
+MapStatus PageTable::SplitAt(uint64_t va) {
+  uint64_t* table = static_cast<uint64_t*>(arch::PhysToVirt(root_));
+  for (int l = 3; l > 0; --l) {
+    uint64_t* e = &table[Index(va, l)];
+    if (!(*e & kPteP)) return MapStatus::kOk;
+    if (*e & kPtePs) {
+      if (va % LevelSize(l) == 0) return MapStatus::kOk;
+      const MapStatus st = SplitLeaf(e, l);
+      if (st != MapStatus::kOk) return st;
+    }
+    table = Table(*e);
+  }
+  return MapStatus::kOk;
+}
+
+void PageTable::ClearRange(uint64_t* table, int level, uint64_t base, uint64_t start,
+                           uint64_t end) {
+  const uint64_t size = LevelSize(level);
+  const uint64_t lo = start > base ? start : base;
+  const uint64_t span_end = base + 512 * size;
+  const uint64_t hi = end < span_end ? end : span_end;
+  for (uint64_t i = (lo - base) / size; i <= (hi - 1 - base) / size; ++i) {
+    uint64_t* e = &table[i];
+    if (!(*e & kPteP)) continue;
+    const uint64_t at = base + i * size;
+    if (level == 0 || (*e & kPtePs)) {
+      // SplitAt() made the range's ends leaf boundaries: the leaf is inside.
+      StoreEntry(e, 0);
+    } else {
+      ClearRange(Table(*e), level - 1, at, start, end);
+    }
+  }
+}
+
+MapStatus PageTable::Unmap(VirtAddr va, uint64_t size) {
+  if (!va.IsAligned(kPageSize) || size % kPageSize) return MapStatus::kMisaligned;
+  const uint64_t start = va.value() & kVaMask;
+  if (size > (uint64_t{1} << kVaBits) - start) return MapStatus::kMisaligned;
+  if (size == 0) return MapStatus::kOk;
+  const uint64_t end = start + size;
+  // The ends first, so that running out of table pages changes no translation.
+  MapStatus st = SplitAt(start);
+  if (st == MapStatus::kOk && end < (uint64_t{1} << kVaBits)) st = SplitAt(end);
+  if (st != MapStatus::kOk) return st;
+  ClearRange(static_cast<uint64_t*>(arch::PhysToVirt(root_)), 3, 0, start, end);
+  return MapStatus::kOk;
+}
+
 void PageTable::ReleaseLevel(PhysAddr table, int level, void (*sink)(PhysAddr page)) {
   const uint64_t* entries = static_cast<const uint64_t*>(arch::PhysToVirt(table));
   for (int i = 0; level > 0 && i < 512; ++i) {
@@ -114,6 +184,21 @@ uint64_t PageTable::Lookup(VirtAddr va) const {
     table = Table(e);
   }
   return 0;
+}
+
+bool PageTable::Translate(VirtAddr va, PhysAddr* pa) const {
+  const uint64_t* table = static_cast<const uint64_t*>(arch::PhysToVirt(root_));
+  for (int l = 3; l >= 0; --l) {
+    const uint64_t e = table[Index(va.value(), l)];
+    if (!(e & kPteP)) return false;
+    if (l == 0 || (e & kPtePs)) {
+      const uint64_t size = LevelSize(l);
+      *pa = PhysAddr((e & kPteAddrMask & ~(size - 1)) | (va.value() & (size - 1)));
+      return true;
+    }
+    table = Table(e);
+  }
+  return false;
 }
 
 }  // namespace hv::x86

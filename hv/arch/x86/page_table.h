@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// 4-level x86_64 page tables for hv's own address space. Maps ranges with the
-// largest pages that alignment allows (1 GiB, 2 MiB, 4 KiB).
+// 4-level x86_64 page tables for hv's own address space and for the domains'
+// nested page tables. Maps ranges with the largest pages that alignment
+// allows (1 GiB, 2 MiB, 4 KiB); unmaps any page-aligned range, splitting
+// large pages it covers only in part.
 #pragma once
 
 #include <stdint.h>
@@ -42,8 +44,19 @@ class PageTable {
   constexpr PageTable() = default;
   [[nodiscard]] bool Init(PageSource source, bool allow_1g);
   MapStatus Map(VirtAddr va, PhysAddr pa, uint64_t size, uint32_t attrs);
+  // Removes every mapping in [va, va + size) (page-aligned; parts that are
+  // not mapped are skipped). A 1 GiB or 2 MiB page that the range covers only
+  // in part is first split into 512 pages of the next size (new table pages
+  // from the source), so that the rest of it stays mapped as it was. Only the
+  // two pages that straddle the range's ends can need splitting, and they are
+  // split before anything is removed: kNoMemory means no translation changed.
+  // Table pages are kept until Release(). The caller invalidates TLBs.
+  MapStatus Unmap(VirtAddr va, uint64_t size);
   // The leaf entry for va, or 0 if unmapped.
   uint64_t Lookup(VirtAddr va) const;
+  // The physical address va maps to (within a large page too); false if
+  // va is not mapped.
+  [[nodiscard]] bool Translate(VirtAddr va, PhysAddr* pa) const;
   PhysAddr root() const { return root_; }
   // Pages taken from the source so far.
   uint64_t pages_used() const { return pages_used_; }
@@ -54,6 +67,13 @@ class PageTable {
  private:
   uint64_t* Table(uint64_t entry) const;
   MapStatus MapOne(uint64_t va, uint64_t pa, int level, uint64_t leaf_bits);
+  // Makes va a boundary of the leaves that map it: splits the large page
+  // that holds va in its interior, down to the level where va is aligned.
+  MapStatus SplitAt(uint64_t va);
+  // Replaces the large-page leaf `entry` at `level` by a table of 512 leaves
+  // of the next size with the same translation and attributes.
+  MapStatus SplitLeaf(uint64_t* entry, int level);
+  void ClearRange(uint64_t* table, int level, uint64_t base, uint64_t start, uint64_t end);
   void ReleaseLevel(PhysAddr table, int level, void (*sink)(PhysAddr page));
 
   PageSource source_ = nullptr;

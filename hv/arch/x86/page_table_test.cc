@@ -125,5 +125,136 @@ TEST_F(PageTableTest, ReleaseReturnsEveryTablePage) {
   EXPECT_EQ(t.pages_used(), 0u);
 }
 
+// Where va leads, or ~0 if nowhere.
+uint64_t Where(const PageTable& t, uint64_t va) {
+  PhysAddr pa;
+  return t.Translate(VirtAddr(va), &pa) ? pa.value() : ~0ull;
+}
+
+TEST_F(PageTableTest, TranslateWithinEveryPageSize) {
+  PageTable t;
+  ASSERT_TRUE(t.Init(&TakePage, true));
+  ASSERT_EQ(t.Map(VirtAddr(0), PhysAddr(4 * kGiB), kGiB + kMiB2 + kPageSize, kMapWrite),
+            MapStatus::kOk);
+  EXPECT_EQ(Where(t, 0x12345), 4 * kGiB + 0x12345);
+  EXPECT_EQ(Where(t, kGiB + 0x1234), 5 * kGiB + 0x1234);
+  EXPECT_EQ(Where(t, kGiB + kMiB2 + 0xfff), 5 * kGiB + kMiB2 + 0xfff);
+  EXPECT_EQ(Where(t, kGiB + kMiB2 + kPageSize), ~0ull);
+  EXPECT_EQ(Where(t, 0x8000000000), ~0ull);
+}
+
+TEST_F(PageTableTest, UnmapSplitsLargePagesCoveredInPart) {
+  PageTable t;
+  ASSERT_TRUE(t.Init(&TakePage, true));
+  const uint32_t attrs = kMapWrite | kMapUser;
+  ASSERT_EQ(t.Map(VirtAddr(0), PhysAddr(kGiB), kGiB, attrs), MapStatus::kOk);
+  const uint64_t before = t.pages_used();
+  const uint64_t leaf = t.Lookup(VirtAddr(0));
+  // Two 4 KiB pages inside the second 2 MiB of a 1 GiB page: the 1 GiB page
+  // becomes 2 MiB pages, the second of them 4 KiB pages.
+  ASSERT_EQ(t.Unmap(VirtAddr(kMiB2 + 0x1000), 0x2000), MapStatus::kOk);
+  EXPECT_EQ(t.pages_used(), before + 2);
+  EXPECT_EQ(t.Lookup(VirtAddr(kMiB2 + 0x1000)), 0u);
+  EXPECT_EQ(t.Lookup(VirtAddr(kMiB2 + 0x2fff)), 0u);
+  // Everything else translates as before, with the same attributes.
+  for (uint64_t va : std::initializer_list<uint64_t>{
+           0, 0x1000, kMiB2, kMiB2 + 0xfff, kMiB2 + 0x3000, 2 * kMiB2 - 1, 2 * kMiB2, kGiB - 1}) {
+    EXPECT_EQ(Where(t, va), kGiB + va) << std::hex << va;
+    const uint64_t e = t.Lookup(VirtAddr(va));
+    EXPECT_EQ(e & (kPteP | kPteW | kPteU | kPteNx), leaf & (kPteP | kPteW | kPteU | kPteNx));
+  }
+  EXPECT_TRUE(t.Lookup(VirtAddr(0)) & kPtePs);          // 2 MiB
+  EXPECT_FALSE(t.Lookup(VirtAddr(kMiB2)) & kPtePs);     // 4 KiB
+  EXPECT_TRUE(t.Lookup(VirtAddr(2 * kMiB2)) & kPtePs);  // 2 MiB
+  EXPECT_EQ(Where(t, kGiB), ~0ull);
+  // The hole can be mapped again, page by page, to anything.
+  ASSERT_EQ(t.Map(VirtAddr(kMiB2 + 0x1000), PhysAddr(0x7000), kPageSize, attrs), MapStatus::kOk);
+  EXPECT_EQ(Where(t, kMiB2 + 0x1234), 0x7234u);
+  EXPECT_EQ(t.Map(VirtAddr(kMiB2 + 0x1000), PhysAddr(0x7000), kPageSize, attrs),
+            MapStatus::kAlreadyMapped);
+  EXPECT_EQ(t.pages_used(), before + 2);
+}
+
+TEST_F(PageTableTest, UnmapWholeLargePagesAndRanges) {
+  PageTable t;
+  ASSERT_TRUE(t.Init(&TakePage, true));
+  ASSERT_EQ(t.Map(VirtAddr(0), PhysAddr(0), 2 * kGiB, kMapWrite), MapStatus::kOk);
+  const uint64_t before = t.pages_used();
+  // Whole 2 MiB pages of the first 1 GiB: one split, no 4 KiB tables.
+  ASSERT_EQ(t.Unmap(VirtAddr(2 * kMiB2), 3 * kMiB2), MapStatus::kOk);
+  EXPECT_EQ(t.pages_used(), before + 1);
+  EXPECT_EQ(Where(t, 2 * kMiB2 - 1), 2 * kMiB2 - 1);
+  for (uint64_t va = 2 * kMiB2; va < 5 * kMiB2; va += 0x80000) EXPECT_EQ(Where(t, va), ~0ull);
+  EXPECT_EQ(Where(t, 5 * kMiB2), 5 * kMiB2);
+  // A whole 1 GiB page: no split at all.
+  ASSERT_EQ(t.Unmap(VirtAddr(kGiB), kGiB), MapStatus::kOk);
+  EXPECT_EQ(t.pages_used(), before + 1);
+  EXPECT_EQ(Where(t, kGiB), ~0ull);
+  EXPECT_EQ(Where(t, 2 * kGiB - 1), ~0ull);
+  // Unmapping what is not mapped (the holes, past the end) is fine.
+  ASSERT_EQ(t.Unmap(VirtAddr(2 * kMiB2), 0x10000), MapStatus::kOk);
+  ASSERT_EQ(t.Unmap(VirtAddr(kGiB - kPageSize), 2 * kPageSize + 5 * kGiB), MapStatus::kOk);
+  EXPECT_EQ(Where(t, kGiB - kPageSize), ~0ull);
+  EXPECT_EQ(Where(t, kGiB - kPageSize - 1), kGiB - kPageSize - 1);
+  ASSERT_EQ(t.Unmap(VirtAddr(0x123000), 0), MapStatus::kOk);
+  EXPECT_EQ(Where(t, 0x123000), 0x123000u);
+}
+
+TEST_F(PageTableTest, UnmapAcrossTablesAndInTheHighHalf) {
+  PageTable t;
+  ASSERT_TRUE(t.Init(&TakePage, false));  // 2 MiB pages at most
+  const uint64_t base = 0xffff800000000000;
+  ASSERT_EQ(t.Map(VirtAddr(base), PhysAddr(0), 3 * kGiB, kMapRead), MapStatus::kOk);
+  // From the last 4 KiB of the first 1 GiB to the first 4 KiB of the third.
+  ASSERT_EQ(t.Unmap(VirtAddr(base + kGiB - kPageSize), kGiB + 2 * kPageSize), MapStatus::kOk);
+  EXPECT_EQ(Where(t, base + kGiB - kPageSize - 1), kGiB - kPageSize - 1);
+  EXPECT_EQ(Where(t, base + kGiB - kPageSize), ~0ull);
+  EXPECT_EQ(Where(t, base + kGiB + kMiB2 * 100), ~0ull);
+  EXPECT_EQ(Where(t, base + 2 * kGiB + kPageSize - 1), ~0ull);
+  EXPECT_EQ(Where(t, base + 2 * kGiB + kPageSize), 2 * kGiB + kPageSize);
+  EXPECT_EQ(t.Unmap(VirtAddr(base + 1), kPageSize), MapStatus::kMisaligned);
+  EXPECT_EQ(t.Unmap(VirtAddr(base), 100), MapStatus::kMisaligned);
+}
+
+TEST_F(PageTableTest, UnmapOutOfTablePagesChangesNoTranslation) {
+  // [4 KiB, 6 MiB + 4 KiB) of a 1 GiB page needs two tables at the start
+  // (1 GiB -> 2 MiB -> 4 KiB) and one at the end.
+  for (size_t budget : {0, 1, 2, 3}) {
+    g_budget = 64;
+    PageTable t;
+    ASSERT_TRUE(t.Init(&TakePage, true));
+    ASSERT_EQ(t.Map(VirtAddr(0), PhysAddr(kGiB), kGiB, kMapWrite), MapStatus::kOk);
+    g_budget = budget;
+    const MapStatus st = t.Unmap(VirtAddr(0x1000), kMiB2 * 3);
+    if (budget < 3) {
+      EXPECT_EQ(st, MapStatus::kNoMemory) << budget;
+      for (uint64_t va = 0; va < 8 * kMiB2; va += kPageSize) {
+        ASSERT_EQ(Where(t, va), kGiB + va) << budget << " " << std::hex << va;
+      }
+      continue;
+    }
+    ASSERT_EQ(st, MapStatus::kOk);
+    EXPECT_EQ(Where(t, 0), kGiB);
+    EXPECT_EQ(Where(t, 0x1000), ~0ull);
+    EXPECT_EQ(Where(t, 3 * kMiB2 + 0xfff), ~0ull);
+    EXPECT_EQ(Where(t, 3 * kMiB2 + 0x1000), kGiB + 3 * kMiB2 + 0x1000);
+    EXPECT_EQ(t.pages_used(), 2u + 3u);
+  }
+}
+
+TEST_F(PageTableTest, ReleaseAfterUnmapReturnsEveryTablePage) {
+  PageTable t;
+  ASSERT_TRUE(t.Init(&TakePage, true));
+  ASSERT_EQ(t.Map(VirtAddr(0), PhysAddr(0), kGiB, kMapRead), MapStatus::kOk);
+  ASSERT_EQ(t.Unmap(VirtAddr(0x5000), kPageSize), MapStatus::kOk);
+  ASSERT_EQ(t.Unmap(VirtAddr(kGiB - kPageSize), kPageSize), MapStatus::kOk);
+  const uint64_t used = t.pages_used();
+  EXPECT_EQ(used, 5u);  // PML4, PDPT, a PD for the 1 GiB page, two PTs
+  g_released.clear();
+  t.Release(&Collect);
+  EXPECT_EQ(g_released.size(), used);
+  EXPECT_EQ(t.pages_used(), 0u);
+}
+
 }  // namespace
 }  // namespace hv::x86

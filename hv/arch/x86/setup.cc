@@ -22,7 +22,9 @@
 #include "hv/core/cmdline.h"
 #include "hv/core/console.h"
 #include "hv/core/domain_config.h"
+#include "hv/core/bzimage.h"
 #include "hv/core/domains.h"
+#include "hv/core/elf.h"
 #include "hv/core/events.h"
 #include "hv/core/heap.h"
 #include "hv/core/hypercall.h"
@@ -384,8 +386,23 @@ void StartBootDomains() {
       continue;
     }
     const PhysRange k = g_boot.modules[c.kernel_module].range;
-    const BootStatus bs =
-        BootElf(*d, static_cast<const uint8_t*>(arch::PhysToVirt(k.start)), k.size(), c.cmdline);
+    const auto* image = static_cast<const uint8_t*>(arch::PhysToVirt(k.start));
+    BootStatus bs = BootStatus::kBadImage;
+    if (LooksLikeElf(image, k.size())) {
+      bs = BootElf(*d, image, k.size(), c.cmdline);
+    } else if (LooksLikeBzImage(image, k.size())) {
+      const uint8_t* initrd = nullptr;
+      size_t initrd_size = 0;
+      if (c.has_ramdisk && c.ramdisk_module < g_boot.module_count) {
+        const PhysRange r = g_boot.modules[c.ramdisk_module].range;
+        initrd = static_cast<const uint8_t*>(arch::PhysToVirt(r.start));
+        initrd_size = r.size();
+      }
+      bs = BootLinux(*d, image, k.size(), initrd, initrd_size, c.cmdline);
+    } else {
+      HV_ERROR("d%u (%s): module %u is neither an ELF64 kernel nor a bzImage", d->id, c.name,
+               c.kernel_module);
+    }
     if (bs != BootStatus::kOk) {
       HV_ERROR("d%u (%s): cannot boot its kernel: %s", d->id, c.name, BootStatusName(bs));
       d->state = DomainState::kDead;

@@ -7,6 +7,8 @@
 
 #include "hv/arch/x86/cpu.h"
 #include "hv/arch/x86/guest_walk.h"
+#include "hv/arch/x86/mmio_decode.h"
+#include "hv/arch/x86/platform.h"
 #include "hv/arch/x86/percpu.h"
 #include "hv/arch/x86/svm.h"
 #include "hv/arch/x86/vcpu_arch.h"
@@ -46,8 +48,71 @@ bool DomainMap(Domain& d, const MemBlock& b) {
   return st == x86::MapStatus::kOk;
 }
 
+bool DomainUnmap(Domain& d, GuestPhysAddr gpa, uint64_t size) {
+  const uint64_t before = d.arch->npt.pages_used();
+  const x86::MapStatus st = d.arch->npt.Unmap(VirtAddr(gpa.value()), size);
+  d.pages += d.arch->npt.pages_used() - before;
+  return st == x86::MapStatus::kOk;
+}
+
+PhysAddr DomainTranslate(const Domain& d, GuestPhysAddr gpa) {
+  PhysAddr hpa(0);
+  // Four levels translate 48 bits; nothing of a domain lies above.
+  if (!d.arch || !d.arch->npt.root().value() || gpa.value() >> 48) return hpa;
+  return d.arch->npt.Translate(VirtAddr(gpa.value()), &hpa) ? hpa : PhysAddr(0);
+}
+
+namespace {
+
+VcpuState StateOf(const Vcpu* v) { return static_cast<const volatile VcpuState&>(v->state); }
+uint64_t ExitsOf(const Vcpu* v) { return __atomic_load_n(&v->exits, __ATOMIC_ACQUIRE); }
+
+}  // namespace
+
+void DomainFlushTlbs(Domain& d, const Vcpu* self) {
+  // Every VMRUN flushes the guest's TLB (RunVcpu sets tlb_control), so a vCPU
+  // holds no stale translation once it has been out of the guest since the
+  // unmap: it exited (its exit count moved), it is off its CPU, or it is in
+  // here too (in hv, waiting as we do: two vCPUs never wait for each other).
+  // Those still in the guest get an IPI, again every 20 us until they exit.
+  const uint64_t mine = self ? uint64_t{1} << self->id : 0;
+  d.tlb_waiting.fetch_or(mine);  // a full barrier: the unmap is visible before we look
+  uint64_t seen[kMaxVcpus];
+  uint64_t pending = 0;
+  for (uint32_t i = 0; i < d.vcpu_count; ++i) {
+    const Vcpu* v = d.vcpus[i];
+    if (!v || v == self) continue;
+    seen[i] = ExitsOf(v);
+    if (StateOf(v) == VcpuState::kRunning) pending |= uint64_t{1} << i;
+  }
+  uint64_t kicked = 0;
+  bool first = true;
+  while (pending) {
+    const uint64_t now = NowNs();
+    const bool kick = first || now - kicked >= 20000;
+    first = false;
+    for (uint64_t left = pending; left;) {
+      const uint32_t i = static_cast<uint32_t>(__builtin_ctzll(left));
+      const uint64_t bit = uint64_t{1} << i;
+      left &= ~bit;
+      const Vcpu* v = d.vcpus[i];
+      if (ExitsOf(v) != seen[i] || StateOf(v) != VcpuState::kRunning ||
+          (d.tlb_waiting.load() & bit)) {
+        pending &= ~bit;
+      } else if (kick) {
+        const uint32_t cpu = __atomic_load_n(&v->cpu, __ATOMIC_RELAXED);
+        if (cpu != CpuIndex()) KickCpu(cpu);
+      }
+    }
+    if (kick) kicked = now;
+    asm volatile("pause");
+  }
+  d.tlb_waiting.fetch_and(~mine);
+}
+
 void DomainFree(Domain& d) {
   if (!d.arch) return;
+  x86::PlatformDestroy(d);
   d.arch->npt.Release([](PhysAddr p) { heap::FreePages(p, 0); });
   heap::FreePages(VirtToPhys(d.arch), 0);
   d.arch = nullptr;
@@ -173,7 +238,10 @@ Next Ud(Exit& e) {
 
 Next Cpuid(Exit& e) {
   uint32_t r[4];
-  GuestCpuid(e.v, static_cast<uint32_t>(e.vmcb.state.rax), static_cast<uint32_t>(e.a.regs.rcx), r);
+  const uint32_t leaf = static_cast<uint32_t>(e.vmcb.state.rax);
+  const uint32_t subleaf = static_cast<uint32_t>(e.a.regs.rcx);
+  GuestCpuid(e.v, leaf, subleaf, r);
+  PlatformCpuid(e.v, leaf, subleaf, r);
   e.vmcb.state.rax = r[0];
   e.a.regs.rbx = r[1];
   e.a.regs.rcx = r[2];
@@ -225,7 +293,22 @@ bool WriteMsr(Exit& e, uint32_t msr, uint64_t value) {
 
 Next Msr(Exit& e) {
   const uint32_t msr = static_cast<uint32_t>(e.a.regs.rcx);
-  if (e.vmcb.control.exit_info1 == 0) {
+  const bool write = e.vmcb.control.exit_info1 != 0;
+  uint64_t pv = (e.a.regs.rdx << 32) | static_cast<uint32_t>(e.vmcb.state.rax);
+  bool gp = false;
+  if (PlatformMsr(e.v, write, msr, &pv, &gp)) {
+    if (gp) {
+      Inject(e, 13, true, 0);
+      return Next::kResume;
+    }
+    if (!write) {
+      e.vmcb.state.rax = static_cast<uint32_t>(pv);
+      e.a.regs.rdx = pv >> 32;
+    }
+    Skip(e, 2);
+    return Next::kResume;
+  }
+  if (!write) {
     uint64_t value;
     if (!ReadMsr(e, msr, &value)) {
       Inject(e, 13, true, 0);
@@ -249,7 +332,13 @@ Next Ioio(Exit& e) {
   const bool in = info & 1, string = info & 4;
   const uint16_t port = static_cast<uint16_t>(info >> 16);
   const unsigned size = (info & 0x10) ? 1 : (info & 0x20) ? 2 : 4;
-  if (!string) {
+  uint32_t value = static_cast<uint32_t>(e.vmcb.state.rax);
+  if (!string && PlatformIo(e.v, in, port, size, &value)) {
+    if (in) {
+      const uint64_t mask = size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
+      e.vmcb.state.rax = (e.vmcb.state.rax & ~mask) | (value & mask);
+    }
+  } else if (!string) {
     if (in) {
       // No device here: all ones, as on an empty bus.
       const uint64_t mask = size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
@@ -268,8 +357,11 @@ bool InterruptsOn(const Exit& e) { return e.vmcb.state.rflags & kRflagsIf; }
 
 Next Hlt(Exit& e) {
   Skip(e, 1);
-  // An upcall stays pending in hv until it is injected, so this sees it.
-  if ((InterruptsOn(e) && e.v.upcall_pending.load()) || e.v.wake_pending.exchange(false)) {
+  // An upcall stays pending in hv until it is injected, so this sees it; a
+  // platform's interrupts wait in its local APIC.
+  const bool pending = HasPlatform(*e.v.domain) ? PlatformPendingVector(e.v) >= 0
+                                                : e.v.upcall_pending.load();
+  if ((InterruptsOn(e) && pending) || e.v.wake_pending.exchange(false)) {
     return Next::kResume;
   }
   return Next::kBlock;
@@ -294,13 +386,25 @@ Next InterruptWindow(Exit& e) {
 // otherwise V_IRQ only asks for an exit when it can (VINTR), as KVM does.
 // The upcall stays pending in hv until it is really injected: a V_IRQ alone
 // can be lost across an intercepted HLT in the STI shadow (seen under TCG).
+//
+// With a virtual platform (Linux), the interrupt comes from the vCPU's local
+// APIC instead: the highest pending vector, acknowledged when injected.
 void DeliverUpcall(Exit& e) {
-  if (!e.v.upcall_vector || !e.v.upcall_pending.load()) return;
+  const bool platform = HasPlatform(*e.v.domain);
+  int vector;
+  if (platform) {
+    e.v.upcall_pending.store(false);  // "look at the APIC": looking now
+    vector = PlatformPendingVector(e.v);
+  } else {
+    vector = e.v.upcall_vector && e.v.upcall_pending.load() ? e.v.upcall_vector : -1;
+  }
+  if (vector < 0) return;
   VmcbControl& c = e.vmcb.control;
   const bool can_take = (e.vmcb.state.rflags & kRflagsIf) && !(c.int_state & 1) &&
                         !(c.event_inj & kEventValid);
-  if (can_take && e.v.upcall_pending.exchange(false)) {
-    c.event_inj = kEventValid | kEventTypeIntr | e.v.upcall_vector;
+  if (can_take && (platform || e.v.upcall_pending.exchange(false))) {
+    c.event_inj = kEventValid | kEventTypeIntr | static_cast<uint8_t>(vector);
+    if (platform) PlatformAcknowledge(e.v, static_cast<uint8_t>(vector));
     return;
   }
   c.int_ctl |= kIntCtlVIrq | kIntCtlVIgnTpr | (0xfu << 16);
@@ -357,8 +461,50 @@ Next Shutdown(Exit& e) {
   return Next::kStop;
 }
 
+// The guest's registers by x86 number (RAX, RCX, RDX, RBX, RSP, RBP, RSI,
+// RDI, R8..R15); RAX and RSP live in the (packed) VMCB.
+uint64_t* GprSlot(Exit& e, uint8_t n) {
+  GuestRegs& r = e.a.regs;
+  uint64_t* const regs[16] = {nullptr, &r.rcx, &r.rdx, &r.rbx, nullptr, &r.rbp, &r.rsi, &r.rdi,
+                              &r.r8,   &r.r9,  &r.r10, &r.r11, &r.r12, &r.r13, &r.r14, &r.r15};
+  return regs[n & 15];
+}
+
+uint64_t GetGpr(Exit& e, uint8_t n) {
+  if ((n & 15) == 0) return e.vmcb.state.rax;
+  if ((n & 15) == 4) return e.vmcb.state.rsp;
+  return *GprSlot(e, n);
+}
+
+void SetGpr(Exit& e, uint8_t n, uint64_t v) {
+  if ((n & 15) == 0) {
+    e.vmcb.state.rax = v;
+  } else if ((n & 15) == 4) {
+    e.vmcb.state.rsp = v;
+  } else {
+    *GprSlot(e, n) = v;
+  }
+}
+
+// A device register of the virtual platform: decode the access, perform it.
+bool EmulateMmio(Exit& e, uint64_t gpa) {
+  if (!HasPlatform(*e.v.domain)) return false;
+  uint8_t insn[15];
+  const uint64_t rip = e.vmcb.state.cs.base + e.vmcb.state.rip;
+  size_t n = 0;
+  while (n < sizeof(insn) && ReadGuestVirt(e.v, rip + n, &insn[n], 1)) ++n;
+  MmioAccess a;
+  if (DecodeMmio(insn, n, &a) != DecodeStatus::kOk) return false;
+  uint64_t value = a.write ? WriteValue(GetGpr(e, a.reg), a) : 0;
+  if (!PlatformMmio(e.v, gpa, a.write, a.size, &value)) return false;
+  if (!a.write) SetGpr(e, a.reg, MergeRead(GetGpr(e, a.reg), a, value));
+  e.vmcb.state.rip += a.length;
+  return true;
+}
+
 Next Npf(Exit& e) {
   const uint64_t err = e.vmcb.control.exit_info1, gpa = e.vmcb.control.exit_info2;
+  if (!(err & 1) && EmulateMmio(e, gpa)) return Next::kResume;
   domains::Crash(e.v.domain, "v%u: %s of guest-physical 0x%lx, outside its memory, at RIP 0x%lx",
                  e.v.id, (err & 16) ? "instruction fetch" : (err & 2) ? "write" : "read", gpa,
                  e.vmcb.state.rip);

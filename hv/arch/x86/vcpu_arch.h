@@ -11,6 +11,8 @@
 
 namespace hv::x86 {
 
+struct DomainPlatform;
+
 // The general registers VMRUN does not switch (RAX and RSP are in the VMCB).
 struct GuestRegs {
   uint64_t rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
@@ -36,6 +38,7 @@ struct ArchVcpu {
 struct ArchDomain {
   x86::PageTable npt;  // guest-physical -> host-physical
   uint32_t asid;
+  x86::DomainPlatform* platform;  // the virtual platform for Linux; null for test kernels
 };
 
 }  // namespace hv::arch
