@@ -109,6 +109,8 @@ struct Domain {
 
   struct DomainEvents* events = nullptr;  // event channels (events.h), once used
 
+  uint32_t refused_msrs = 0;  // reported so far (the exit handler's)
+
   SpinLock lock;  // guards state, reason and the console line
   arch::ArchDomain* arch = nullptr;
 };

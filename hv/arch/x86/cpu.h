@@ -93,6 +93,7 @@ inline constexpr uint32_t kMsrEfer = 0xc0000080;
 inline constexpr uint32_t kMsrFsBase = 0xc0000100;
 inline constexpr uint32_t kMsrGsBase = 0xc0000101;
 inline constexpr uint32_t kMsrKernelGsBase = 0xc0000102;
+inline constexpr uint32_t kMsrTscAux = 0xc0000103;
 inline constexpr uint64_t kEferNxe = 1u << 11;
 
 // CPUID feature bits hv cares about at boot.

@@ -141,7 +141,7 @@ BootStatus BootLinux(Domain& d, const uint8_t* kernel, size_t kernel_size, const
   }
   // The kernel, the initrd, the command line.
   if (!domains::CopyToGuest(d, layout.kernel, kernel + bz.payload_offset, bz.payload_size) ||
-      (initrd_size && !domains::CopyToGuest(d, layout.initrd, initrd, initrd_size)) ||
+      (initrd && initrd_size && !domains::CopyToGuest(d, layout.initrd, initrd, initrd_size)) ||
       (cmdline_len && !domains::CopyToGuest(d, layout.cmdline, cmdline, cmdline_len + 1))) {
     return BootStatus::kFault;
   }
@@ -164,7 +164,7 @@ BootStatus BootLinux(Domain& d, const uint8_t* kernel, size_t kernel_size, const
   zp.cmdline = cmdline_len ? layout.cmdline : GuestPhysAddr(0);
   zp.cmdline_len = cmdline_len;
   zp.initrd = layout.initrd;
-  zp.initrd_size = initrd_size;
+  zp.initrd_size = initrd ? initrd_size : 0;
   zp.e820 = layout.e820;
   zp.e820_count = layout.e820_count;
   zp.acpi_rsdp = layout.acpi;

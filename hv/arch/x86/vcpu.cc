@@ -262,6 +262,14 @@ bool ReadMsr(Exit& e, uint32_t msr, uint64_t* value) {
     case 0xfe: *value = 0; return true;     // MTRRcap: no MTRRs
     case 0x2ff: *value = 0x6; return true;  // MTRRdefType: write-back, disabled
     case 0x1a0: *value = 1; return true;    // MISC_ENABLE: fast strings
+    case kMsrTscAux: *value = e.a.tsc_aux; return true;
+    // What firmware leaves on an AMD CPU, read by Linux at boot: no
+    // microcode revision, SYSCFG/HWCR/DE_CFG/C1E settings of 0.
+    case 0x8b:
+    case 0xc0010010:
+    case 0xc0010015:
+    case 0xc0010055:
+    case 0xc0011029: *value = 0; return true;
     default: return false;
   }
 }
@@ -286,9 +294,29 @@ bool WriteMsr(Exit& e, uint32_t msr, uint64_t value) {
     }
     case 0x1b:   // APIC base: accepted, the APIC does not move (yet)
     case 0x2ff:  // MTRRdefType
+    case 0x8b:   // microcode revision: Linux writes 0 before reading it
+    case 0xc0011029:  // DE_CFG: Linux sets LFENCE-serializing; it already is, for hv's purposes
+    case 0xc0010015:  // HWCR: Linux sets TSC-frequency select; the TSC is what it is
+      return true;
+    case kMsrTscAux:
+      // RDTSCP and RDPID read the hardware register: hv loads the vCPU's value
+      // whenever another vCPU had the CPU (SwitchLazyState).
+      if (value >> 32) return false;
+      e.a.tsc_aux = value;
+      Wrmsr(kMsrTscAux, value);
       return true;
     default: return false;
   }
+}
+
+// The first few MSRs a domain is refused are named on hv's console: a guest
+// that dies of an unexpected #GP is then easy to explain.
+void ReportRefusedMsr(Exit& e, bool write, uint32_t msr, uint64_t value) {
+  if (e.v.domain->refused_msrs >= 16) return;
+  ++e.v.domain->refused_msrs;
+  HV_INFO("d%u v%u: %s of MSR 0x%x%s refused (#GP) at RIP 0x%lx", e.v.domain->id, e.v.id,
+          write ? "write" : "read", msr, write ? "" : "", e.vmcb.state.rip);
+  (void)value;
 }
 
 Next Msr(Exit& e) {
@@ -311,6 +339,7 @@ Next Msr(Exit& e) {
   if (!write) {
     uint64_t value;
     if (!ReadMsr(e, msr, &value)) {
+      ReportRefusedMsr(e, false, msr, 0);
       Inject(e, 13, true, 0);
       return Next::kResume;
     }
@@ -319,6 +348,7 @@ Next Msr(Exit& e) {
   } else {
     const uint64_t value = (e.a.regs.rdx << 32) | static_cast<uint32_t>(e.vmcb.state.rax);
     if (!WriteMsr(e, msr, value)) {
+      ReportRefusedMsr(e, true, msr, value);
       Inject(e, 13, true, 0);
       return Next::kResume;
     }
@@ -557,10 +587,13 @@ void SliceEnd(Timer* t) {
   sched::SetNeedResched(static_cast<uint32_t>(reinterpret_cast<uintptr_t>(t->data)));
 }
 
-void SwitchFpu(PerCpu& cpu, arch::ArchVcpu& a) {
+// State that stays in the CPU while the same vCPU comes back: its FPU/SSE
+// registers and TSC_AUX. Switched only when another vCPU had the CPU.
+void SwitchLazyState(PerCpu& cpu, arch::ArchVcpu& a) {
   if (cpu.fpu_owner == &a) return;
   if (cpu.fpu_owner) asm volatile("fxsave64 %0" : "=m"(static_cast<arch::ArchVcpu*>(cpu.fpu_owner)->fpu));
   asm volatile("fxrstor64 %0" ::"m"(a.fpu));
+  Wrmsr(kMsrTscAux, a.tsc_aux);
   cpu.fpu_owner = &a;
 }
 
@@ -672,7 +705,7 @@ void RunVcpu(Vcpu& v) {
       break;
     }
     if (sched::NeedResched(cpu.index)) break;
-    SwitchFpu(cpu, a);
+    SwitchLazyState(cpu, a);
     DeliverUpcall(e);
     // TLB flush of the guest on every entry: correct without ASID
     // bookkeeping (QEMU's TCG flushes anyway; real hardware pays for it).

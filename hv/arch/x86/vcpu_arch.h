@@ -33,6 +33,7 @@ struct ArchVcpu {
   PhysAddr vmcb_pa;
   x86::GuestRegs regs;
   alignas(16) uint8_t fpu[512];  // FXSAVE image, switched lazily
+  uint64_t tsc_aux;              // what RDTSCP returns in ECX, switched with the FPU
 };
 
 struct ArchDomain {
