@@ -64,6 +64,7 @@ SpinLock g_lock;  // guards g_domains and g_next_id
 Domain* g_domains[kMaxDomains];
 uint32_t g_next_id = 1;
 void (*g_all_done)() = nullptr;
+bool (*g_restart)(const char* name) = nullptr;
 
 BlockPage* PageAt(PhysAddr pa) { return static_cast<BlockPage*>(arch::PhysToVirt(pa)); }
 
@@ -437,9 +438,19 @@ void VcpuStopped(Vcpu* v) {
   HV_INFO("d%u (%s): dead (%s)", d->id, d->name, ShutdownReasonName(d->reason));
   NotifyStateChange(*d);
   if (action != DomainAction::kPreserve) {
-    // Restart needs the domain's recipe, which boot-time domains do not keep yet.
-    if (action == DomainAction::kRestart) HV_WARN("d%u: restart is not supported yet; destroying", d->id);
+    // A restart builds the domain anew from its recipe (its name finds it),
+    // after the old one is gone: the memory is needed again.
+    char name[sizeof(d->name)];
+    for (size_t i = 0; i < sizeof(name); ++i) name[i] = d->name[i];
+    const uint32_t old_id = d->id;
     (void)Destroy(d);
+    if (action == DomainAction::kRestart) {
+      if (!g_restart) {
+        HV_WARN("d%u (%s): nothing knows how to restart it; destroyed", old_id, name);
+      } else if (!g_restart(name)) {
+        HV_ERROR("d%u (%s): restart failed; destroyed", old_id, name);
+      }
+    }
   }
   bool any_alive = false;
   {
@@ -479,6 +490,7 @@ uint32_t Count() {
 }
 
 void SetAllDoneHandler(void (*fn)()) { g_all_done = fn; }
+void SetRestartHandler(bool (*fn)(const char* name)) { g_restart = fn; }
 
 PhysAddr Translate(const Domain& d, GuestPhysAddr gpa) {
   if (gpa.value() >= d.memory_bytes) return PhysAddr(0);

@@ -44,6 +44,9 @@ uint32_t Count();  // domains that exist, dead or alive
 void VcpuStopped(Vcpu* v);
 // Called once when no domain is left alive (boot-time domains all ended).
 void SetAllDoneHandler(void (*fn)());
+// Builds and starts a domain again by name (on_reboot/on_crash=restart), after
+// the old one was destroyed; false if it could not.
+void SetRestartHandler(bool (*fn)(const char* name));
 
 // Guest memory, by guest-physical address; false (and nothing copied) if any
 // byte is outside the domain's RAM.

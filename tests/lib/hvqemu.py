@@ -58,10 +58,10 @@ class BootResult:
         return "\n".join(t for _, t in self.lines[-n:])
 
 
-def boot(smp=1, mem="512M", append="", timeout=180, until=None, extra=(), send=(),
+def boot(smp=1, mem="512M", append="", timeout=180, until=None, until_count=1, extra=(), send=(),
          kernel=None, initrd=None):
     """Runs one boot to its end (QEMU exits) or until the timeout; with
-    `until` (a regex), stops QEMU as soon as a line matches it. `send` is a
+    `until` (a regex), stops QEMU as soon as `until_count` lines matched it. `send` is a
     list of (regex, bytes): the bytes are typed on hv's console once a line
     matches the regex, each pair once, in order. `kernel` (and `initrd`) boot
     that kernel directly instead of hv (tests/linux/direct_boot.py)."""
@@ -84,6 +84,7 @@ def boot(smp=1, mem="512M", append="", timeout=180, until=None, extra=(), send=(
     sel.register(proc.stdout, selectors.EVENT_READ)
     lines, buf, timed_out = [], b"", False
     stop_rx = re.compile(until) if until else None
+    stop_seen = 0
     try:
         while True:
             left = timeout - (time.monotonic() - start)
@@ -105,7 +106,8 @@ def boot(smp=1, mem="512M", append="", timeout=180, until=None, extra=(), send=(
                 text = raw.decode("utf-8", "replace").rstrip("\r")
                 lines.append((now, text))
                 if stop_rx and stop_rx.search(text):
-                    done = True
+                    stop_seen += 1
+                    done = stop_seen >= until_count
                 if pending and pending[0][0].search(text):
                     proc.stdin.write(pending.pop(0)[1])
                     proc.stdin.flush()

@@ -16,6 +16,7 @@
 #include "hv/arch/x86/smp.h"
 #include "hv/arch/x86/svm.h"
 #include "hv/arch/x86/time.h"
+#include "hv/arch/x86/vcpu.h"
 #include "hv/arch/x86/vcpu_arch.h"
 #include "hv/arch/x86/traps.h"
 #include "hv/core/arch.h"
@@ -33,6 +34,7 @@
 #include "hv/core/symbols.h"
 #include "hv/core/timer.h"
 #include "hv/core/version.h"
+#include "hv/lib/format.h"
 #include "hv/lib/log.h"
 
 extern "C" char boot_stack[], boot_stack_top[];
@@ -352,6 +354,71 @@ void ConsolePollTick(Timer* t) { timer::Set(t, arch::NowNs() + 50000000); }
 BootDomains g_boot_domains;
 uint32_t g_started_domains = 0;
 
+// Builds one boot-time domain from its config line and starts it.
+bool BuildBootDomain(const DomainConfig& c) {
+  const int m = g_options.domains_module;
+  if (c.kernel_module >= g_boot.module_count || c.kernel_module == m) {
+    HV_ERROR("domain '%s': kernel=%u is not a kernel module", c.name, c.kernel_module);
+    return false;
+  }
+  DomainParams p;
+  p.name = c.name;
+  p.memory_bytes = c.memory;
+  p.vcpus = c.vcpus;
+  p.weight = c.weight;
+  p.cap = c.cap;
+  p.affinity = c.cpu_mask;
+  p.on_poweroff = c.on_poweroff;
+  p.on_reboot = c.on_reboot;
+  p.on_crash = c.on_crash;
+  p.privileged = c.privileged;
+  Domain* d = nullptr;
+  const domains::Status st = domains::Create(p, &d);
+  if (st != domains::Status::kOk) {
+    HV_ERROR("domain '%s': cannot create: %s", c.name, domains::StatusName(st));
+    return false;
+  }
+  const PhysRange k = g_boot.modules[c.kernel_module].range;
+  const auto* image = static_cast<const uint8_t*>(arch::PhysToVirt(k.start));
+  BootStatus bs = BootStatus::kBadImage;
+  if (LooksLikeElf(image, k.size())) {
+    bs = BootElf(*d, image, k.size(), c.cmdline);
+  } else if (LooksLikeBzImage(image, k.size())) {
+    const uint8_t* initrd = nullptr;
+    size_t initrd_size = 0;
+    if (c.has_ramdisk && c.ramdisk_module < g_boot.module_count) {
+      const PhysRange r = g_boot.modules[c.ramdisk_module].range;
+      initrd = static_cast<const uint8_t*>(arch::PhysToVirt(r.start));
+      initrd_size = r.size();
+    }
+    bs = BootLinux(*d, image, k.size(), initrd, initrd_size, c.cmdline);
+  } else {
+    HV_ERROR("d%u (%s): module %u is neither an ELF64 kernel nor a bzImage", d->id, c.name,
+             c.kernel_module);
+  }
+  if (bs != BootStatus::kOk) {
+    HV_ERROR("d%u (%s): cannot boot its kernel: %s", d->id, c.name, BootStatusName(bs));
+    d->state = DomainState::kDead;
+    (void)domains::Destroy(d);
+    return false;
+  }
+  return domains::Start(d) == domains::Status::kOk;
+}
+
+// A boot-time domain restarts from the same config line (on_reboot=restart).
+bool RestartBootDomain(const char* name) {
+  for (size_t i = 0; i < g_boot_domains.count; ++i) {
+    const DomainConfig& c = g_boot_domains.domains[i];
+    size_t k = 0;
+    while (c.name[k] && c.name[k] == name[k]) ++k;
+    if (c.name[k] == name[k]) {
+      HV_INFO("%s: restarting", name);
+      return BuildBootDomain(c);
+    }
+  }
+  return false;
+}
+
 void StartBootDomains() {
   const int m = g_options.domains_module;
   if (m < 0) return;
@@ -363,57 +430,30 @@ void StartBootDomains() {
   ParseDomainConfig(static_cast<const char*>(arch::PhysToVirt(text.start)), text.size(),
                     &g_boot_domains);
   for (size_t i = 0; i < g_boot_domains.count; ++i) {
-    const DomainConfig& c = g_boot_domains.domains[i];
-    if (c.kernel_module >= g_boot.module_count || c.kernel_module == m) {
-      HV_ERROR("domain '%s': kernel=%u is not a kernel module", c.name, c.kernel_module);
-      continue;
-    }
-    DomainParams p;
-    p.name = c.name;
-    p.memory_bytes = c.memory;
-    p.vcpus = c.vcpus;
-    p.weight = c.weight;
-    p.cap = c.cap;
-    p.affinity = c.cpu_mask;
-    p.on_poweroff = c.on_poweroff;
-    p.on_reboot = c.on_reboot;
-    p.on_crash = c.on_crash;
-    p.privileged = c.privileged;
-    Domain* d = nullptr;
-    const domains::Status st = domains::Create(p, &d);
-    if (st != domains::Status::kOk) {
-      HV_ERROR("domain '%s': cannot create: %s", c.name, domains::StatusName(st));
-      continue;
-    }
-    const PhysRange k = g_boot.modules[c.kernel_module].range;
-    const auto* image = static_cast<const uint8_t*>(arch::PhysToVirt(k.start));
-    BootStatus bs = BootStatus::kBadImage;
-    if (LooksLikeElf(image, k.size())) {
-      bs = BootElf(*d, image, k.size(), c.cmdline);
-    } else if (LooksLikeBzImage(image, k.size())) {
-      const uint8_t* initrd = nullptr;
-      size_t initrd_size = 0;
-      if (c.has_ramdisk && c.ramdisk_module < g_boot.module_count) {
-        const PhysRange r = g_boot.modules[c.ramdisk_module].range;
-        initrd = static_cast<const uint8_t*>(arch::PhysToVirt(r.start));
-        initrd_size = r.size();
-      }
-      bs = BootLinux(*d, image, k.size(), initrd, initrd_size, c.cmdline);
-    } else {
-      HV_ERROR("d%u (%s): module %u is neither an ELF64 kernel nor a bzImage", d->id, c.name,
-               c.kernel_module);
-    }
-    if (bs != BootStatus::kOk) {
-      HV_ERROR("d%u (%s): cannot boot its kernel: %s", d->id, c.name, BootStatusName(bs));
-      d->state = DomainState::kDead;
-      (void)domains::Destroy(d);
-      continue;
-    }
-    if (domains::Start(d) == domains::Status::kOk) ++g_started_domains;
+    if (BuildBootDomain(g_boot_domains.domains[i])) ++g_started_domains;
   }
+  domains::SetRestartHandler(RestartBootDomain);
+}
+
+// The #VMEXITs of all CPUs so far, by reason, on one line.
+void LogExitCounts(const char* when) {
+  uint64_t sum[kExitBuckets] = {};
+  for (uint32_t i = 0; i < CpuCount(); ++i) {
+    for (uint32_t b = 0; b < kExitBuckets; ++b) sum[b] += CpuByIndex(i)->exit_counts[b];
+  }
+  char line[384];
+  size_t n = Format(line, sizeof(line), "exits %s:", when);
+  for (uint32_t b = 0; b < kExitBuckets; ++b) {
+    if (sum[b]) n += Format(line + n, sizeof(line) - n, " %s %lu", ExitBucketName(b), sum[b]);
+  }
+  HV_INFO("%s", line);
 }
 
 void AfterBootAction() {
+  if (g_started_domains) {
+    HV_INFO("all boot-time domains ended; %lu KiB free", heap::FreePageCount() * 4);
+    LogExitCounts("since boot");
+  }
   switch (g_options.after_boot) {
     case AfterBoot::kPoweroff: power::PowerOff();
     case AfterBoot::kReboot: power::Reboot();
@@ -553,7 +593,10 @@ void BootMain(uint32_t magic, uint32_t mbi) {
   if (g_options.selftest != SelfTest::kNone) TriggerFault(g_options.selftest);
   sched::Init(g_options.scheduler == Scheduler::kRoundRobin ? &sched::kRoundRobin : &sched::kCredit2,
               online);
-  if (svm::features().present) StartBootDomains();
+  if (svm::features().present && g_options.domains_module >= 0) {
+    HV_INFO("before boot-time domains: %lu KiB free", heap::FreePageCount() * 4);
+    StartBootDomains();
+  }
   if (g_started_domains) {
     // The after_boot= action waits for the boot-time domains to end.
     domains::SetAllDoneHandler(AfterBootAction);
