@@ -141,6 +141,29 @@ def bad_kernels():
     expect(r.find(r"\(d\d\) HV-POWEROFF"), "the good domain did not run")
 
 
+def console_shell():
+    # A person at hv's console: Ctrl-A three times gives the input to the
+    # guest, whose shell runs what is typed; then it powers off.
+    r = boot([linux("sh", "shell", vcpus=2)], timeout=120,
+             send=[(r"Enter 'help'", b"\x01\x01\x01"),
+                   (r"console input to d1", b"echo HV-TYPED-$((6*7))\n"),
+                   (r"HV-TYPED-42", b"poweroff -f\n")])
+    check_clean(r)
+    expect(r.find(r"console input to d1 \(sh\)"), f"Ctrl-A x3 did not switch:\n{r.tail()}")
+    expect(r.find(r"\(d1\) HV-TYPED-42"), f"the typed command did not run:\n{r.tail()}")
+    expect(r.find(r"d1 \(sh\): shutting down \(poweroff\)"), "poweroff typed in the shell")
+
+
+def clocksource():
+    # Linux keeps time with kvm-clock and never calls a clocksource unstable.
+    r = boot([linux("clock", "sleep5", more="").replace(" quiet", "")])
+    check_clean(r)
+    expect(r.find(r"clocksource: Switched to clocksource kvm-clock"),
+           f"Linux did not use kvm-clock:\n{r.tail()}")
+    bad = r.find(r"(clocksource.*unstable|Marking clocksource|timekeeping watchdog|TSC.*unstable)")
+    expect(not bad, f"clocksource trouble: {bad and bad.group(0)}")
+
+
 def main():
     s = Suite("linux")
     ok, out = direct_boot.prepare()
@@ -156,6 +179,8 @@ def main():
     s.run("reboot_destroy", reboot_destroy)
     s.run("three_domus", three_at_once)
     s.run("bad_kernels", bad_kernels)
+    s.run("console_shell", console_shell)
+    s.run("clocksource", clocksource)
     s.finish()
 
 

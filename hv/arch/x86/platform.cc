@@ -43,8 +43,11 @@ struct VcpuPlatform {
 };
 
 struct DomainPlatform {
-  SpinLock lock;  // guards uart and ioapic; taken with interrupts off
+  SpinLock lock;  // guards uart, ioapic and the input queue; taken with interrupts off
   VUart uart;
+  // Console input waiting for room in the UART's 16-byte FIFO.
+  char input[512];
+  uint32_t input_head, input_count;
   VIoApic ioapic;
   Domain* domain;
   PvclockScale scale;
@@ -172,6 +175,14 @@ void IoApicDeliver(void* ctx, uint32_t apic_id, uint8_t vector, bool) {
   t.lapic.Accept(vector);
 }
 
+// Console input moves into the UART's FIFO as it has room.
+void DrainInput(DomainPlatform& dp) {
+  while (dp.input_count && dp.uart.Receive(dp.input[dp.input_head])) {
+    dp.input_head = (dp.input_head + 1) % sizeof(dp.input);
+    --dp.input_count;
+  }
+}
+
 void FillSystemTime(Vcpu& v, const VcpuPlatform& vp) {
   const uint64_t gpa = vp.system_time_msr & ~uint64_t{1};
   PvclockVcpuTimeInfo info{};
@@ -265,6 +276,7 @@ bool PlatformIo(Vcpu& v, bool in, uint16_t port, unsigned size, uint32_t* value)
     Locked guard(dp->lock);
     if (in) {
       *value = dp->uart.Read(static_cast<uint8_t>(port - kUartBase));
+      if (port == kUartBase) DrainInput(*dp);  // room again in the FIFO
     } else {
       dp->uart.Write(static_cast<uint8_t>(port - kUartBase), static_cast<uint8_t>(*value));
     }
@@ -332,7 +344,18 @@ bool PlatformConsoleInput(Domain& d, char c) {
   DomainPlatform* dp = Of(d);
   if (!dp) return false;
   Locked guard(dp->lock);
-  return dp->uart.Receive(c);
+  if (dp->input_count == sizeof(dp->input)) return false;
+  dp->input[(dp->input_head + dp->input_count) % sizeof(dp->input)] = c;
+  ++dp->input_count;
+  DrainInput(*dp);
+  return true;
+}
+
+void PlatformConsoleDrain(Domain& d) {
+  DomainPlatform* dp = Of(d);
+  if (!dp) return;
+  Locked guard(dp->lock);
+  DrainInput(*dp);
 }
 
 void PlatformCpuid(const Vcpu& v, uint32_t leaf, uint32_t, uint32_t out[4]) {

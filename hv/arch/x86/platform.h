@@ -29,8 +29,10 @@ bool PlatformMmio(Vcpu& v, uint64_t gpa, bool write, unsigned size, uint64_t* va
 int PlatformPendingVector(Vcpu& v);
 void PlatformAcknowledge(Vcpu& v, uint8_t vector);
 
-// Console input for the domain's UART (from hv's console); false if full.
+// Console input for the domain's UART (from hv's console), queued until the
+// UART has room; false if the queue is full.
 bool PlatformConsoleInput(Domain& d, char c);
+void PlatformConsoleDrain(Domain& d);
 
 // The CPUID leaves of the platform (KVM-compatible ones at 0x40000100,
 // x2APIC and TSC-deadline in leaf 1, the core count); applied after hv's policy.

@@ -11,6 +11,7 @@
 #include "hv/arch/x86/layout.h"
 #include "hv/arch/x86/multiboot.h"
 #include "hv/arch/x86/percpu.h"
+#include "hv/arch/x86/platform.h"
 #include "hv/arch/x86/power.h"
 #include "hv/arch/x86/guest_boot.h"
 #include "hv/arch/x86/smp.h"
@@ -281,11 +282,60 @@ void BenchMemset() {
 
 // --- Console keys while idle ----------------------------------------------
 
-void PollConsole() {
-  const int c = ConsoleGetChar();
-  switch (c) {
-    case -1:
+// Console input goes to hv (its keys) or to one domain's UART, Xen's way:
+// Ctrl-A three times moves it to the next domain with a console, then back to hv.
+uint32_t g_console_focus = 0;  // 0: hv; else a domain id
+uint32_t g_ctrl_a = 0;
+
+void SwitchConsoleFocus() {
+  for (uint32_t id = g_console_focus + 1; id < kMaxDomains; ++id) {
+    Domain* d = domains::Find(id);
+    if (d && d->state == DomainState::kRunning && HasPlatform(*d)) {
+      g_console_focus = id;
+      HV_INFO("console input to d%u (%s) (type Ctrl-A three times to switch)", id, d->name);
       return;
+    }
+  }
+  g_console_focus = 0;
+  HV_INFO("console input to hv (type Ctrl-A three times to switch)");
+}
+
+void HvKey(int c);
+
+void ConsoleInput(int c) {
+  if (!g_console_focus) {
+    HvKey(c);
+    return;
+  }
+  Domain* d = domains::Find(g_console_focus);
+  if (!d || d->state != DomainState::kRunning) {
+    HV_INFO("console input to hv: d%u is gone", g_console_focus);
+    g_console_focus = 0;
+    return;
+  }
+  // A full receive FIFO drops the byte, as a real UART overruns.
+  (void)PlatformConsoleInput(*d, static_cast<char>(c));
+}
+
+void PollConsole() {
+  if (g_console_focus) {
+    if (Domain* d = domains::Find(g_console_focus)) PlatformConsoleDrain(*d);
+  }
+  for (int c; (c = ConsoleGetChar()) >= 0;) {
+    if (c == 0x01) {
+      if (++g_ctrl_a == 3) {
+        g_ctrl_a = 0;
+        SwitchConsoleFocus();
+      }
+      continue;
+    }
+    for (; g_ctrl_a; --g_ctrl_a) ConsoleInput(0x01);  // fewer than three: they were meant
+    ConsoleInput(c);
+  }
+}
+
+void HvKey(int c) {
+  switch (c) {
     case 'h':
       HV_INFO("keys: h help, m memory, c CPUs, d domains, v vCPUs, e exits, R reboot, O power off");
       return;
@@ -345,9 +395,14 @@ void PollConsole() {
   }
 }
 
-// The boot CPU looks at the console every 50 ms.
+// The boot CPU looks at the console every 50 ms: the timer raises CPU0's
+// background work, which runs outside interrupt context, between guest
+// entries or in the idle loop.
 Timer g_console_poll;
-void ConsolePollTick(Timer* t) { timer::Set(t, arch::NowNs() + 50000000); }
+void ConsolePollTick(Timer* t) {
+  smp::RaiseCpu0Work();
+  timer::Set(t, arch::NowNs() + 50000000);
+}
 
 // Boot-time domains (domains=N): declared by a config module, built from
 // their kernel modules, started; a bad one is reported and skipped.
@@ -607,7 +662,8 @@ void BootMain(uint32_t magic, uint32_t mbi) {
   HV_INFO("idle; keys on the console: h for help");
   g_console_poll.fn = ConsolePollTick;
   timer::Set(&g_console_poll, arch::NowNs() + 50000000);
-  smp::Idle(PollConsole);
+  smp::SetCpu0Work(PollConsole);
+  smp::Idle(nullptr);
 }
 
 }  // namespace hv::x86

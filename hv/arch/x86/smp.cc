@@ -159,9 +159,21 @@ void CallAll(void (*fn)(void*), void* arg) {
   }
 }
 
+namespace {
+void (*g_cpu0_work)() = nullptr;
+std::atomic<bool> g_cpu0_work_due{false};
+}  // namespace
+
+void SetCpu0Work(void (*fn)()) { g_cpu0_work = fn; }
+void RaiseCpu0Work() { g_cpu0_work_due.store(true, std::memory_order_relaxed); }
+void RunCpu0Work() {
+  if (g_cpu0_work && ThisCpu().index == 0 && g_cpu0_work_due.exchange(false)) g_cpu0_work();
+}
+
 void Idle(void (*poll)()) {
   PerCpu& me = ThisCpu();
   for (;;) {
+    RunCpu0Work();
     Cli();
     if (auto fn = me.call_fn.load(std::memory_order_acquire)) {
       Sti();

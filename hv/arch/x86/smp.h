@@ -29,6 +29,12 @@ void SetupThisCpu(PerCpu* cpu);
 // The idle loop: runs cross-CPU calls; `poll`, if given, after every wake-up.
 [[noreturn]] void Idle(void (*poll)());
 
+// Work for CPU0 outside interrupt context (the console poll): raised from
+// an interrupt, run from the idle loop or between guest entries.
+void SetCpu0Work(void (*fn)());
+void RaiseCpu0Work();
+void RunCpu0Work();
+
 // AP entry from ap_entry64 (ap_trampoline.S).
 [[noreturn]] void ApEntry(PerCpu* cpu);
 

@@ -9,6 +9,7 @@
 #include "hv/arch/x86/guest_walk.h"
 #include "hv/arch/x86/mmio_decode.h"
 #include "hv/arch/x86/platform.h"
+#include "hv/arch/x86/smp.h"
 #include "hv/arch/x86/percpu.h"
 #include "hv/arch/x86/svm.h"
 #include "hv/arch/x86/vcpu_arch.h"
@@ -698,6 +699,7 @@ void RunVcpu(Vcpu& v) {
   timer::Set(&slice, start + sched::SliceNs(&v));
   sched::PutReason why = sched::PutReason::kPreempted;
   for (;;) {
+    smp::RunCpu0Work();  // the console, even while CPU0 runs guests
     Cli();
     const DomainState ds = v.domain->state;
     if (ds == DomainState::kShuttingDown || ds == DomainState::kDead) {
