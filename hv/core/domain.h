@@ -110,6 +110,9 @@ struct Domain {
   struct DomainEvents* events = nullptr;  // event channels (events.h), once used
 
   uint32_t refused_msrs = 0;  // reported so far (the exit handler's)
+  // A running domain paused by its controller: its vCPUs stay off the CPUs
+  // (blocked) until unpaused. kPaused is the state of one never started.
+  std::atomic<bool> paused{false};
 
   SpinLock lock;  // guards state, reason and the console line
   arch::ArchDomain* arch = nullptr;

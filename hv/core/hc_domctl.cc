@@ -8,6 +8,7 @@
 #include "hv/core/domains.h"
 #include "hv/core/heap.h"
 #include "hv/core/hypercall.h"
+#include "hv/core/sched.h"
 #include "hv/domctl.h"
 #include "hv/lib/spinlock.h"
 #include "hv/sched.h"
@@ -143,9 +144,29 @@ Result Pause(Vcpu& v, const Args& a) {
   Domain* d = domains::Find(arg.domain_id);
   if (!d) return Value(HV_ESRCH);
   if (d == v.domain) return Value(HV_EINVAL);
-  SpinGuard dg(d->lock);
-  if (!HasNotStarted(d->state)) return Value(HV_EBUSY);
-  d->state = DomainState::kPaused;
+  {
+    SpinGuard dg(d->lock);
+    if (HasNotStarted(d->state)) {
+      d->state = DomainState::kPaused;
+      return Value(HV_OK);
+    }
+    if (d->state != DomainState::kRunning) return Value(HV_EBUSY);
+    d->paused.store(true);
+  }
+  // A running domain: each vCPU leaves its CPU at its next exit; wait until
+  // none is still in the guest, as a pause that returns must hold.
+  for (uint32_t i = 0; i < d->vcpu_count; ++i) {
+    Vcpu* t = d->vcpus[i];
+    if (t->state == VcpuState::kRunning) {
+      sched::SetNeedResched(t->cpu);
+      arch::KickCpu(t->cpu);
+    }
+  }
+  const uint64_t give_up = arch::NowNs() + 1000000000;
+  for (uint32_t i = 0; i < d->vcpu_count; ++i) {
+    while (d->vcpus[i]->state == VcpuState::kRunning && arch::NowNs() < give_up) {
+    }
+  }
   return Value(HV_OK);
 }
 
@@ -161,8 +182,14 @@ Result Unpause(Vcpu& v, const Args& a) {
     case DomainState::kPaused:
       d->state = DomainState::kCreated;
       return Value(HV_OK);
-    case DomainState::kCreated:
     case DomainState::kRunning:
+      if (d->paused.exchange(false)) {
+        // Back on the CPUs: a wake-up that was truly for nothing only makes a
+        // halted vCPU look again.
+        for (uint32_t i = 0; i < d->vcpu_count; ++i) sched::Wake(d->vcpus[i]);
+      }
+      return Value(HV_OK);
+    case DomainState::kCreated:
       return Value(HV_OK);
     case DomainState::kShuttingDown:
     case DomainState::kDead:
@@ -185,6 +212,11 @@ uint32_t StateOf(DomainState s) {
       return HV_DOMAIN_STATE_DEAD;
   }
   return HV_DOMAIN_STATE_DEAD;
+}
+
+uint32_t StateOf(const Domain& d) {
+  if (d.state == DomainState::kRunning && d.paused.load()) return HV_DOMAIN_STATE_PAUSED;
+  return StateOf(d.state);
 }
 
 uint32_t ReasonOf(ShutdownReason r) {
@@ -213,7 +245,7 @@ Result Info(Vcpu& v, const Args& a) {
     if (!d) return Value(HV_ESRCH);
     {
       SpinGuard dg(d->lock);
-      out.state = StateOf(d->state);
+      out.state = StateOf(*d);
       out.shutdown_reason = ReasonOf(d->reason);
     }
     out.memory_bytes = d->memory_bytes;

@@ -54,8 +54,12 @@ void Control() {
   GUEST_ASSERT_EQ(info.vcpus, 1u);
 
   GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_DESTROY, peer), HV_EBUSY);
-  GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_PAUSE, peer), HV_EBUSY);
   GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_UNPAUSE, peer), HV_OK);  // not paused: nothing to do
+  // Paused while running: shown as PAUSED, still not destroyable, then on again.
+  GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_PAUSE, peer), HV_OK);
+  GUEST_ASSERT_EQ(Info(peer).state, static_cast<uint32_t>(HV_DOMAIN_STATE_PAUSED));
+  GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_DESTROY, peer), HV_EBUSY);
+  GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_UNPAUSE, peer), HV_OK);
   hv_domctl_vcpu_count count{kV, peer, 2, 0};
   GUEST_ASSERT_EQ(Call(HV_DOMCTL_SET_VCPU_COUNT, &count), HV_EBUSY);
   hv_domctl_vcpu_affinity aff{kV, peer, 0, 0, 1};

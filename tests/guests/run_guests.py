@@ -175,6 +175,13 @@ TESTS = {
                console=(r"{dom}heard d2 end",)),
         Domain("cpu_hog", cmdline="window_ms=300 warmup_ms=100", on_poweroff="preserve"),
     ]),
+    # A control domain pauses and unpauses a running domU (the ticker).
+    "domctl_pause": GuestTest(smp=2, domains=[
+        Domain("domctl_pause", cmdline="peer=2", privileged=True,
+               console=(r"{dom}paused at \d+ bytes, nothing for 300 ms, then on again",)),
+        Domain("ticker", cmdline="count=150"),
+    ]),
+    "ticker": one("ticker", cmdline="count=5"),
     "hello_x2": GuestTest(smp=2, domains=[
         Domain("hello", cmdline="role=ping peer=2",
                console=(r'{dom}hv guest test: domain {id},.*cmdline "role=ping peer=2"',)),

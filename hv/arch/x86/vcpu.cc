@@ -707,6 +707,10 @@ void RunVcpu(Vcpu& v) {
       break;
     }
     if (sched::NeedResched(cpu.index)) break;
+    if (v.domain->paused.load()) {  // HV_DOMCTL_PAUSE: off the CPU until unpaused
+      why = sched::PutReason::kBlocked;
+      break;
+    }
     SwitchLazyState(cpu, a);
     DeliverUpcall(e);
     // TLB flush of the guest on every entry: correct without ASID
@@ -746,7 +750,8 @@ void RunVcpu(Vcpu& v) {
   sched::Put(&v, why, ran);
   // An event raised between the guest's HLT and Put() found the vCPU not yet
   // blocked: wake it now, or it would sleep through it.
-  if (why == sched::PutReason::kBlocked && (v.upcall_pending.load() || v.wake_pending.load())) {
+  if (why == sched::PutReason::kBlocked && !v.domain->paused.load() &&
+      (v.upcall_pending.load() || v.wake_pending.load())) {
     sched::Wake(&v);
   }
 }
