@@ -33,4 +33,15 @@
 #define HV_SCHED_SET_TIMER HV_OP(HV_FAMILY_SCHED, 0x03)
 #define HV_SCHED_TIMER_MAX_NS 3600000000000ull
 
+/* HV_SCHED_POLL(uint64_t ports_gpa, uint32_t nr_ports, uint64_t timeout_ns):
+ * the calling vCPU sleeps until one of the nr_ports event-channel ports in
+ * the uint32_t array at ports_gpa is pending in its event page (masked or
+ * not), or timeout_ns passes (0: no timeout). Returns HV_OK at once if one is
+ * already pending; may also return early on other events for the vCPU: check
+ * the pending bits. Errors: HV_EINVAL (nr_ports 0 or over HV_SCHED_POLL_MAX,
+ * a port out of range or closed, no event page, timeout over
+ * HV_SCHED_TIMER_MAX_NS), HV_EFAULT (the array is not the caller's memory). */
+#define HV_SCHED_POLL HV_OP(HV_FAMILY_SCHED, 0x04)
+#define HV_SCHED_POLL_MAX 128
+
 #endif /* HV_API_SCHED_H */

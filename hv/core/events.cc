@@ -66,15 +66,27 @@ int64_t FreePort(DomainEvents& e) {
   return HV_ENOSPC;
 }
 
+bool Polls(const Vcpu& v, uint32_t port) {
+  if (!v.polling.load()) return false;
+  for (uint32_t i = 0; i < v.poll_count; ++i) {
+    if (v.poll_ports[i] == port) return true;
+  }
+  return false;
+}
+
 // Sets the port pending and, unless masked, raises its vCPU's upcall.
 void RaiseLocked(Domain& d, uint32_t port) {
   DomainEvents* e = d.events;
   if (!e || !e->page) return;
   const uint64_t bit = uint64_t{1} << (port % 64);
   __atomic_fetch_or(&e->page->pending[port / 64], bit, __ATOMIC_SEQ_CST);
-  if (__atomic_load_n(&e->page->mask[port / 64], __ATOMIC_SEQ_CST) & bit) return;
   const uint32_t vcpu = e->ports[port].vcpu;
-  if (vcpu < d.vcpu_count) Kick(*d.vcpus[vcpu], true);
+  if (vcpu >= d.vcpu_count) return;
+  Vcpu& v = *d.vcpus[vcpu];
+  // A vCPU polling for this port wakes, masked or not (HV_SCHED_POLL).
+  if (Polls(v, port)) Kick(v, false);
+  if (__atomic_load_n(&e->page->mask[port / 64], __ATOMIC_SEQ_CST) & bit) return;
+  Kick(v, true);
 }
 
 // The domain behind an id, if it can take events (not dying).
@@ -89,6 +101,7 @@ Domain* Live(uint64_t id) {
 void Kick(Vcpu& v, bool upcall) {
   if (upcall) {
     v.upcall_pending.store(true);
+    if (v.polling.load()) return;  // it waits for its polled ports only
   } else {
     v.wake_pending.store(true);
   }
@@ -223,7 +236,19 @@ void RaiseVirq(Vcpu& v, uint32_t virq) {
   if (port) {
     RaiseLocked(d, port);
   }
-  Kick(v, false);  // a block ends even without a bound port
+  if (!v.polling.load()) Kick(v, false);  // a block ends even without a bound port
+}
+
+int64_t PollCheck(Domain& d, const uint32_t* ports, uint32_t count) {
+  Locked guard;
+  if (!d.events || !d.events->page) return HV_EINVAL;
+  bool any = false;
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t p = ports[i];
+    if (!Valid(p) || d.events->ports[p].state == HV_EVTCHN_CLOSED) return HV_EINVAL;
+    any |= (__atomic_load_n(&d.events->page->pending[p / 64], __ATOMIC_SEQ_CST) >> (p % 64)) & 1;
+  }
+  return any ? HV_OK : HV_EAGAIN;
 }
 
 void Describe(const Domain& d, char* buf, size_t size) {
@@ -242,7 +267,9 @@ void Describe(const Domain& d, char* buf, size_t size) {
 
 void Teardown(Domain& d) {
   for (uint32_t i = 0; i < d.vcpu_count; ++i) {
-    if (d.vcpus[i]) timer::Cancel(&d.vcpus[i]->timer);
+    if (!d.vcpus[i]) continue;
+    timer::Cancel(&d.vcpus[i]->timer);
+    timer::Cancel(&d.vcpus[i]->poll_timer);
   }
   Locked guard;
   DomainEvents* e = d.events;

@@ -33,6 +33,10 @@ void Kick(Vcpu& v, bool upcall);
 // masked bits of the first word.
 void Describe(const Domain& d, char* buf, size_t size);
 
+// HV_SCHED_POLL: HV_OK if any of the ports is pending, HV_EAGAIN if none is
+// (then the caller blocks), or an error for a bad port.
+int64_t PollCheck(Domain& d, const uint32_t* ports, uint32_t count);
+
 // Closes every port (the other ends become unbound) and frees the state.
 void Teardown(Domain& d);
 

@@ -46,7 +46,37 @@ Result SetTimer(Vcpu& v, const Args& a) {
   return Value(HV_OK);
 }
 
+void PollTimeout(Timer* t) { events::Kick(*static_cast<Vcpu*>(t->data), false); }
+
+Result Poll(Vcpu& v, const Args& a) {
+  const uint64_t gpa = a[0], count = a[1], timeout = a[2];
+  if (!count || count > HV_SCHED_POLL_MAX || timeout > HV_SCHED_TIMER_MAX_NS) return Value(HV_EINVAL);
+  uint32_t ports[HV_SCHED_POLL_MAX];
+  if (!domains::CopyFromGuest(*v.domain, GuestPhysAddr(gpa), ports, count * sizeof(uint32_t))) {
+    return Value(HV_EFAULT);
+  }
+  static_assert(sizeof(v.poll_ports) / sizeof(v.poll_ports[0]) == HV_SCHED_POLL_MAX);
+  for (uint64_t i = 0; i < count; ++i) v.poll_ports[i] = ports[i];
+  v.poll_count = static_cast<uint32_t>(count);
+  v.wake_pending.store(false);   // only the polled ports and the timeout count from here
+  v.polling.store(true);  // before the check: an event between the two still wakes it
+  const int64_t r = events::PollCheck(*v.domain, ports, static_cast<uint32_t>(count));
+  if (r != HV_EAGAIN) {
+    v.polling.store(false);
+    return Value(r);
+  }
+  timer::Cancel(&v.poll_timer);
+  if (timeout) {
+    v.poll_timer.fn = PollTimeout;
+    v.poll_timer.data = &v;
+    timer::Set(&v.poll_timer, arch::NowNs() + timeout);
+  }
+  // Woken by an event or the timeout: the guest checks its pending bits.
+  return {HV_OK, After::kBlock};
+}
+
 constexpr Op kOps[] = {
+    {HV_OP_NUMBER(HV_SCHED_POLL), Poll},
     {HV_OP_NUMBER(HV_SCHED_BLOCK), Block},
     {HV_OP_NUMBER(HV_SCHED_SET_TIMER), SetTimer},
     {HV_OP_NUMBER(HV_SCHED_YIELD), Yield},

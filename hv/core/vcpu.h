@@ -38,7 +38,13 @@ struct Vcpu {
   uint8_t upcall_vector = 0;
   std::atomic<bool> upcall_pending{false};
   std::atomic<bool> wake_pending{false};
-  Timer timer;  // HV_SCHED_SET_TIMER
+  Timer timer;       // HV_SCHED_SET_TIMER
+  // HV_SCHED_POLL: while polling, only these ports (masked or not) and the
+  // timeout wake it; other events wait.
+  Timer poll_timer;
+  std::atomic<bool> polling{false};
+  uint32_t poll_ports[128];  // HV_SCHED_POLL_MAX
+  uint32_t poll_count = 0;
   bool going_offline = false;  // HV_VCPU_DOWN taken, not yet off its CPU (domain lock)
   // Scheduler-private (hv/core/sched*.cc), under the lock of the run queue
   // of `cpu`.

@@ -693,6 +693,8 @@ void RunVcpu(Vcpu& v) {
   arch::ArchVcpu& a = *v.arch;
   Exit e{v, a, *a.vmcb};
   const uint64_t start = arch::NowNs();
+  // Running again: whatever it polled for has come (or its time ran out).
+  if (v.polling.exchange(false) && v.poll_timer.armed) timer::Cancel(&v.poll_timer);
   Timer& slice = g_slice[cpu.index];
   slice.fn = SliceEnd;
   slice.data = reinterpret_cast<void*>(uintptr_t{cpu.index});
@@ -750,8 +752,9 @@ void RunVcpu(Vcpu& v) {
   sched::Put(&v, why, ran);
   // An event raised between the guest's HLT and Put() found the vCPU not yet
   // blocked: wake it now, or it would sleep through it.
-  if (why == sched::PutReason::kBlocked && !v.domain->paused.load() &&
-      (v.upcall_pending.load() || v.wake_pending.load())) {
+  const bool woken = v.polling.load() ? v.wake_pending.load()  // polled ports, timeout
+                                      : v.upcall_pending.load() || v.wake_pending.load();
+  if (why == sched::PutReason::kBlocked && !v.domain->paused.load() && woken) {
     sched::Wake(&v);
   }
 }
