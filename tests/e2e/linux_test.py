@@ -40,7 +40,7 @@ def linux(name, hvtest, vcpus=1, memory="256M", more=""):
 
 def check_clean(r):
     expect(not r.timed_out, f"QEMU did not finish in time:\n{r.tail()}")
-    expect(not r.find(r"PANIC"), f"hv panicked:\n{r.tail()}")
+    expect(not r.find(r"PANIC on CPU"), f"hv panicked:\n{r.tail()}")
     crashed = r.find(r"d\d+ crashed.*")
     expect(not crashed, f"{crashed and crashed.group(0)}\n{r.tail()}")
 
@@ -97,6 +97,19 @@ def reboot_destroy():
     expect(r.find(r"d1 \(rb\): shutting down \(reboot\)"), f"no reboot:\n{r.tail()}")
     expect(r.find(r"d1: destroyed") and not r.find(r"restarting"), "not destroyed as configured")
     expect(r.exit_code == 0, "hv did not power off after the last domain")
+
+
+def panic_crashes():
+    # A kernel panic tells hv through pvpanic: the domain crashes, and its
+    # on_crash action follows (preserve by default; destroy if configured).
+    r = boot([linux("kept", "panic"), linux("gone", "panic", more="on_crash=destroy")])
+    check_clean_but_crashes = not r.timed_out and not r.find(r"PANIC on CPU")
+    expect(check_clean_but_crashes, f"QEMU/hv did not finish cleanly:\n{r.tail()}")
+    expect(r.find(r"\(d1\) HV-PANIC") and r.find(r"\(d2\) HV-PANIC"), r.tail())
+    expect(r.find(r"d1 \(kept\): shutting down \(crash\)"), f"no crash for d1:\n{r.tail()}")
+    expect(r.find(r"d2 \(gone\): shutting down \(crash\)"), "no crash for d2")
+    expect(not r.find(r"d1: destroyed"), "on_crash=preserve destroyed d1")
+    expect(r.find(r"d2: destroyed"), "on_crash=destroy kept d2")
 
 
 def three_at_once():
@@ -177,6 +190,7 @@ def main():
     s.run("poweroff_actions", poweroff_actions)
     s.run("reboot_restarts", reboot_restarts)
     s.run("reboot_destroy", reboot_destroy)
+    s.run("panic_crashes", panic_crashes)
     s.run("three_domus", three_at_once)
     s.run("bad_kernels", bad_kernels)
     s.run("console_shell", console_shell)

@@ -32,7 +32,7 @@ constexpr uint16_t kNoC2Latency = 101;
 constexpr uint16_t kNoC3Latency = 1001;
 
 // The DSDT's whole body: Name (_S5, Package (0x04) {5, 5, Zero, Zero}), the
-// bytes iasl emits for it. SLP_TYPa is for PM1a_CNT; SLP_TYPb is unused (no
+// bytes iasl emits for it, and the pvpanic device. SLP_TYPa is for PM1a_CNT; SLP_TYPb is unused (no
 // PM1b) but set alike.
 // clang-format off
 constexpr uint8_t kDsdtAml[] = {
@@ -41,6 +41,17 @@ constexpr uint8_t kDsdtAml[] = {
     0x0A, kGuestS5SlpTyp,      // BytePrefix: SLP_TYPa
     0x0A, kGuestS5SlpTyp,      // BytePrefix: SLP_TYPb
     0x00, 0x00,                // Zero, Zero (reserved)
+    // Scope (\_SB) { Device (PEVT) { Name (_HID, "QEMU0001")
+    //   Name (_CRS, ResourceTemplate () { IO (Decode16, 0x505, 0x505, 1, 1) }) } }
+    // QEMU's pvpanic device: Linux's pvpanic driver tells hv it crashed.
+    0x10, 0x2E, '_', 'S', 'B', '_',                // ScopeOp, PkgLength 46, _SB_ (at the root: \_SB)
+    0x5B, 0x82, 0x27, 'P', 'E', 'V', 'T',          // DeviceOp, PkgLength 39, PEVT
+    0x08, '_', 'H', 'I', 'D',                      // NameOp _HID
+    0x0D, 'Q', 'E', 'M', 'U', '0', '0', '0', '1', 0x00,  // String "QEMU0001"
+    0x08, '_', 'C', 'R', 'S',                      // NameOp _CRS
+    0x11, 0x0D, 0x0A, 0x0A,                        // BufferOp, PkgLength 13, size 10
+    0x47, 0x01, 0x05, 0x05, 0x05, 0x05, 0x01, 0x01,  // IO: decode16, 0x505-0x505, align 1, 1 port
+    0x79, 0x00,                                    // EndTag
 };
 // clang-format on
 

@@ -321,14 +321,20 @@ TEST_F(GuestAcpiTest, FadtFields) {
   EXPECT_EQ(f.reset_value, 6);
 }
 
-TEST_F(GuestAcpiTest, DsdtHoldsOnlyS5) {
+TEST_F(GuestAcpiTest, DsdtHoldsS5AndPvpanic) {
   const Tables t = Build(Params());
   const uint8_t* dsdt = t.Dsdt();
   const uint32_t length = Tables::Length(dsdt);
   const std::vector<uint8_t> aml(dsdt + 36, dsdt + length);
-  const std::vector<uint8_t> expected = {0x08, '_',  'S',  '5',  '_',  0x12, 0x08,
-                                         0x04, 0x0A, 0x05, 0x0A, 0x05, 0x00, 0x00};
-  EXPECT_EQ(aml, expected);
+  const std::vector<uint8_t> s5_aml = {0x08, '_',  'S',  '5',  '_',  0x12, 0x08,
+                                   0x04, 0x0A, 0x05, 0x0A, 0x05, 0x00, 0x00};
+  ASSERT_GE(aml.size(), s5_aml.size());
+  EXPECT_EQ(std::vector<uint8_t>(aml.begin(), aml.begin() + s5_aml.size()), s5_aml);
+  // Then \_SB.PEVT, QEMU's pvpanic: its _HID and its I/O port 0x505.
+  const std::string rest(aml.begin() + s5_aml.size(), aml.end());
+  EXPECT_NE(rest.find("QEMU0001"), std::string::npos);
+  EXPECT_NE(rest.find(std::string("\x47\x01\x05\x05\x05\x05\x01\x01", 8)), std::string::npos);
+  EXPECT_EQ(aml.size(), s5_aml.size() + 47);  // the scope, whole
   SleepType s5{};
   ASSERT_EQ(FindS5(aml.data(), aml.size(), &s5), S5Status::kOk);
   EXPECT_EQ(s5.slp_typ_a, 5);

@@ -302,6 +302,14 @@ bool PlatformIo(Vcpu& v, bool in, uint16_t port, unsigned size, uint32_t* value)
     }
     return true;
   }
+  if (port == kGuestPvpanicPort) {
+    if (in) {
+      *value = 1;  // it can report "panicked"
+    } else if (*value & 1) {
+      domains::Shutdown(v.domain, ShutdownReason::kCrash);
+    }
+    return true;
+  }
   if (port == 0x64 && !in && (*value & 0xff) == 0xfe) {  // the 8042's reset pulse
     domains::Shutdown(v.domain, ShutdownReason::kReboot);
     return true;
