@@ -2,8 +2,10 @@
 /*
  * How hv starts a test kernel (an ELF64 image): in 64-bit mode, paging on
  * with the first 4 GiB of guest-physical memory identity-mapped (2 MiB
- * pages), interrupts off, at the ELF entry, with RSI = the guest-physical
- * address of a struct hv_start_info and RSP = the top of a small stack.
+ * supervisor pages), CR4 = PAE | PGE | OSFXSR | OSXMMEXCPT plus SMEP and
+ * SMAP where the CPU has them, interrupts off, at the ELF entry, with RSI =
+ * the guest-physical address of a struct hv_start_info and RSP = the top of
+ * a small stack.
  * Other vCPUs start offline; HV_VCPU_UP starts them.
  * Linux bzImages get Linux's own 64-bit boot protocol instead.
  */

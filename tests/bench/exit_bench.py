@@ -14,7 +14,15 @@ HV_EXIT_BENCH_N exits per kind (default 100000) and HV_PINGPONG_ROUNDS round
 trips (default 2000). svm-probe is copied and built in out/svm-probe/
 (HV_SVM_PROBE names another source directory). Consoles go to out/bench/.
 The goal is a figure to report: the checks fail only if something could not
-be measured."""
+be measured.
+
+Under TCG about half of an exit is QEMU flushing its software TLB
+(tcg_flush_jmp_cache): it flushes on VMRUN and #VMEXIT, again when CR4's
+paging bits differ between host and guest, and on TLB_CONTROL. To count them:
+  perf probe -x $(command -v qemu-system-x86_64) --add tlb_flush
+  perf stat -e probe_qemu:tlb_flush -- qemu-system-x86_64 ...  (per do_vmexit)
+hv and svm-probe's bare loop now both do 2 per exit (hv did 5 before it kept
+ASIDs and started test kernels with its own CR4 paging bits)."""
 import os
 import re
 import shutil

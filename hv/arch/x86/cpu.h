@@ -78,6 +78,7 @@ inline void Invlpg(uint64_t va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory
 
 // Control register, EFER and RFLAGS bits.
 inline constexpr uint64_t kCr0Wp = 1u << 16;
+inline constexpr uint64_t kCr4Pae = 1u << 5;
 inline constexpr uint64_t kCr4Pge = 1u << 7;
 inline constexpr uint64_t kCr4Osfxsr = 1u << 9;
 inline constexpr uint64_t kCr4Osxmmexcpt = 1u << 10;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hv/arch/x86/guest_boot.h"
 
+#include "hv/arch/x86/cpu.h"
+
 #include "hv/arch/x86/time.h"
 #include "hv/arch/x86/vcpu_arch.h"
 #include "hv/arch/x86/guest_acpi.h"
@@ -55,7 +57,11 @@ void SetLongModeEntry(Vcpu& v, const LongModeEntry& m) {
   s.cpl = 0;
   s.cr0 = 0x80050033;  // PG, WP, NE, ET, MP, PE
   s.cr3 = m.cr3;
-  s.cr4 = 0x620;       // PAE, OSFXSR, OSXMMEXCPT
+  // What a 64-bit kernel runs with: PAE, PGE, OSFXSR, OSXMMEXCPT, and SMEP and
+  // SMAP where hv has them (the tables above map no user pages). Matching
+  // hv's own paging bits also spares QEMU's TCG a full TLB flush each way of
+  // every world switch.
+  s.cr4 = kCr4Pae | kCr4Pge | kCr4Osfxsr | kCr4Osxmmexcpt | (ReadCr4() & (kCr4Smep | kCr4Smap));
   s.efer = 0xd00 | (1u << 12);  // LME, LMA, NXE (+ SVME for VMRUN)
   s.rflags = 2;
   s.rip = m.rip;

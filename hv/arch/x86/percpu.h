@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "hv/arch/x86/asid.h"
 #include "hv/arch/x86/descriptors.h"
 
 namespace hv::x86 {
@@ -27,6 +28,7 @@ struct PerCpu {
   void* call_arg;
   // SVM: where this CPU's host state goes across VMRUN (VMSAVE/VMLOAD).
   uint64_t host_vmcb_pa;
+  AsidCpu asids;  // the guest ASIDs this CPU hands out (asid.h)
   // The vCPU whose FPU/SSE state is in this CPU's registers (lazy switch).
   void* fpu_owner;
   // #VMEXITs on this CPU by reason (see exit_stats.h).

@@ -52,6 +52,10 @@ const Features& Probe() {
     f.absent_why = "the CPU has SVM but no nested paging";
     return f;
   }
+  if (f.asids < 2) {  // ASID 0 is the host's; guests need at least one more
+    f.absent_why = "the CPU has SVM but no ASIDs for guests";
+    return f;
+  }
   // Every I/O port and every MSR is intercepted unless passed through.
   g_iopm = AllocFilled(2, 0xff);  // 12 KiB used of 16
   g_msrpm = AllocFilled(1, 0xff);  // 8 KiB

@@ -34,8 +34,6 @@ bool DomainInit(Domain& d) {
   if (!page.value()) return false;
   ++d.pages;
   d.arch = new (PhysToVirt(page)) ArchDomain();
-  // ASIDs are not recycled per domain yet: every VMRUN flushes the guest TLB.
-  d.arch->asid = 1 + d.id % (x86::svm::features().asids > 1 ? x86::svm::features().asids - 1 : 1);
   if (!d.arch->npt.Init(&heap::AllocZeroedPage, /*allow_1g=*/true)) return false;
   d.pages += d.arch->npt.pages_used();  // the root: DomainMap counts the rest
   return true;
@@ -71,11 +69,13 @@ uint64_t ExitsOf(const Vcpu* v) { return __atomic_load_n(&v->exits, __ATOMIC_ACQ
 }  // namespace
 
 void DomainFlushTlbs(Domain& d, const Vcpu* self) {
-  // Every VMRUN flushes the guest's TLB (RunVcpu sets tlb_control), so a vCPU
-  // holds no stale translation once it has been out of the guest since the
-  // unmap: it exited (its exit count moved), it is off its CPU, or it is in
-  // here too (in hv, waiting as we do: two vCPUs never wait for each other).
-  // Those still in the guest get an IPI, again every 20 us until they exit.
+  // A vCPU enters the guest again only with a fresh ASID once the epoch has
+  // moved (AssignAsid), so it holds no stale translation once it has been out
+  // of the guest since the unmap: it exited (its exit count moved), it is off
+  // its CPU, or it is in here too (in hv, waiting as we do: two vCPUs never
+  // wait for each other). Those still in the guest get an IPI, again every
+  // 20 us until they exit.
+  d.arch->tlb_epoch.fetch_add(1);
   const uint64_t mine = self ? uint64_t{1} << self->id : 0;
   d.tlb_waiting.fetch_or(mine);  // a full barrier: the unmap is visible before we look
   uint64_t seen[kMaxVcpus];
@@ -151,7 +151,7 @@ bool VcpuInit(Vcpu& v) {
                       x86::kIntercept2Monitor | x86::kIntercept2Mwait | x86::kIntercept2Xsetbv;
   c.iopm_base_pa = x86::svm::IopmPa().value();
   c.msrpm_base_pa = x86::svm::MsrpmPa().value();
-  c.guest_asid = v.domain->arch->asid;
+  c.guest_asid = 0;  // AssignAsid gives one before the first VMRUN
   c.int_ctl = x86::kIntCtlVIntrMasking;
   c.np_control = 1;
   c.n_cr3 = v.domain->arch->npt.root().value();
@@ -598,6 +598,16 @@ void SwitchLazyState(PerCpu& cpu, arch::ArchVcpu& a) {
   cpu.fpu_owner = &a;
 }
 
+// A VMRUN flushes the guest TLB only when this CPU starts a new generation of
+// ASIDs (asid.h).
+void AssignAsid(PerCpu& cpu, arch::ArchVcpu& a, arch::ArchDomain& d) {
+  Vmcb& vmcb = *a.vmcb;
+  const bool flush = x86::AssignAsid(cpu.asids, cpu.index, svm::features().asids,
+                                     d.tlb_epoch.load(std::memory_order_acquire), a.asid);
+  vmcb.control.tlb_control = flush ? kTlbControlFlushAll : kTlbControlNone;
+  vmcb.control.guest_asid = a.asid.asid;
+}
+
 }  // namespace
 
 uint32_t ExitBucket(uint64_t code) {
@@ -715,9 +725,7 @@ void RunVcpu(Vcpu& v) {
     }
     SwitchLazyState(cpu, a);
     DeliverUpcall(e);
-    // TLB flush of the guest on every entry: correct without ASID
-    // bookkeeping (QEMU's TCG flushes anyway; real hardware pays for it).
-    e.vmcb.control.tlb_control = 1;
+    AssignAsid(cpu, a, *v.domain->arch);
     svm_vmrun(&a.regs, a.vmcb_pa.value(), cpu.host_vmcb_pa);
     // Host interrupts that ended the guest are taken here.
     asm volatile("sti; nop" ::: "memory");

@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <atomic>
+
+#include "hv/arch/x86/asid.h"
 #include "hv/arch/x86/page_table.h"
 #include "hv/arch/x86/vmcb.h"
 #include "hv/lib/addr.h"
@@ -34,11 +37,14 @@ struct ArchVcpu {
   x86::GuestRegs regs;
   alignas(16) uint8_t fpu[512];  // FXSAVE image, switched lazily
   uint64_t tsc_aux;              // what RDTSCP returns in ECX, switched with the FPU
+  x86::AsidTag asid;             // tags this vCPU's TLB entries (asid.h)
 };
 
 struct ArchDomain {
   x86::PageTable npt;  // guest-physical -> host-physical
-  uint32_t asid;
+  // Bumped by every unmap: a vCPU that sees it move takes a fresh ASID
+  // (asid.h), so no translation from before the unmap survives its next VMRUN.
+  std::atomic<uint64_t> tlb_epoch;
   x86::DomainPlatform* platform;  // the virtual platform for Linux; null for test kernels
 };
 

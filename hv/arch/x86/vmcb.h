@@ -173,6 +173,10 @@ enum ExitCode : uint64_t {
 // QEMU's TCG stores VMEXIT_INVALID zero-extended from 32 bits: compare the low half.
 constexpr bool IsInvalidExit(uint64_t code) { return static_cast<uint32_t>(code) == 0xffffffff; }
 
+// TLB_CONTROL (APM vol. 2, 15.16.1): what VMRUN flushes before it enters.
+inline constexpr uint8_t kTlbControlNone = 0;
+inline constexpr uint8_t kTlbControlFlushAll = 1;  // every ASID's entries
+
 // EVENTINJ / EXITINTINFO.
 inline constexpr uint64_t kEventValid = 1u << 31;
 inline constexpr uint64_t kEventErrorValid = 1u << 11;
