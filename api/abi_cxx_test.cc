@@ -48,7 +48,7 @@ TEST(Abi, OpNumbersArePinned) {
 
 TEST(Abi, InterfaceVersionsArePinned) {
   // A version changes only on an incompatible change (and then in this test).
-  EXPECT_EQ(HV_DOMCTL_INTERFACE_VERSION, 1);
+  EXPECT_EQ(HV_DOMCTL_INTERFACE_VERSION, 2);
   EXPECT_EQ(HV_SYSCTL_INTERFACE_VERSION, 1);
   EXPECT_EQ(HV_MEMORY_INTERFACE_VERSION, 1);
 }
@@ -89,12 +89,13 @@ TEST(Abi, LayoutsAreTheSameInCxx) {
   EXPECT_EQ(offsetof(hv_domctl_create, vcpus), 48u);
   EXPECT_EQ(offsetof(hv_domctl_create, flags), 60u);
   EXPECT_EQ(sizeof(hv_domctl_domain), 8u);
-  EXPECT_EQ(sizeof(hv_domctl_info), 88u);
+  EXPECT_EQ(sizeof(hv_domctl_info), 96u);
   EXPECT_EQ(offsetof(hv_domctl_info, state), 8u);
   EXPECT_EQ(offsetof(hv_domctl_info, memory_bytes), 16u);
   EXPECT_EQ(offsetof(hv_domctl_info, pages), 32u);
   EXPECT_EQ(offsetof(hv_domctl_info, flags), 52u);
   EXPECT_EQ(offsetof(hv_domctl_info, name), 56u);
+  EXPECT_EQ(offsetof(hv_domctl_info, ram_bytes), 88u);
   EXPECT_EQ(sizeof(hv_domctl_list), 24u);
   EXPECT_EQ(offsetof(hv_domctl_list, ids_gpa), 8u);
   EXPECT_EQ(sizeof(hv_domctl_max_memory), 16u);

@@ -36,7 +36,8 @@
 
 #include "hv/hypercall.h"
 
-#define HV_DOMCTL_INTERFACE_VERSION 1
+/* 2: hv_domctl_info gained ram_bytes (96 bytes). */
+#define HV_DOMCTL_INTERFACE_VERSION 2
 
 #define HV_DOMAIN_STATE_CREATED 0
 #define HV_DOMAIN_STATE_RUNNING 1
@@ -128,12 +129,16 @@ struct hv_domctl_info {
   uint32_t cap;                   /* OUT: percent of one CPU, 0 = none */
   uint32_t flags;                 /* OUT: HV_DOMCTL_INFO_* */
   char name[HV_DOMAIN_NAME_SIZE]; /* OUT: NUL-terminated, the rest 0 */
+  uint64_t ram_bytes;             /* OUT: RAM populated now: memory_bytes
+                                     less what HV_MEMORY_RELEASE gave back,
+                                     plus what HV_MEMORY_POPULATE took */
 };
-HV_STATIC_ASSERT(sizeof(struct hv_domctl_info) == 88, hv_domctl_info_size);
+HV_STATIC_ASSERT(sizeof(struct hv_domctl_info) == 96, hv_domctl_info_size);
 HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_domctl_info, memory_bytes) == 16,
                  hv_domctl_info_memory_bytes);
 HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_domctl_info, vcpus) == 40, hv_domctl_info_vcpus);
 HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_domctl_info, name) == 56, hv_domctl_info_name);
+HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_domctl_info, ram_bytes) == 88, hv_domctl_info_ram_bytes);
 
 /* HV_DOMCTL_LIST(struct hv_domctl_list* arg): the ids of every domain that
  * exists (any state), ascending, written to the uint32_t array at ids_gpa

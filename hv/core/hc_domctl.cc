@@ -251,6 +251,10 @@ Result Info(Vcpu& v, const Args& a) {
     out.memory_bytes = d->memory_bytes;
     out.max_memory_bytes = d->max_memory_bytes;
     out.pages = d->pages;
+    {
+      SpinGuard mg(d->memory_lock);
+      out.ram_bytes = d->ram_pages * kPageSize;
+    }
     out.vcpus = d->vcpu_count;
     out.weight = d->weight;
     out.cap = d->cap;

@@ -102,6 +102,9 @@ void Max() {
   GUEST_ASSERT_EQ(Release(gpa, 100), 100);
   const uint64_t now = m - 100 * kPage;
   GUEST_ASSERT_EQ(Query().memory_bytes, now);
+  // HV_DOMCTL_INFO shows the same to a control domain; the layout stays M.
+  GUEST_ASSERT_EQ(Info(self).ram_bytes, now);
+  GUEST_ASSERT_EQ(Info(self).memory_bytes, m);
   GUEST_ASSERT_EQ(SetMax(self, now - kPage), HV_ERANGE);
   GUEST_ASSERT_EQ(SetMax(self, now), HV_OK);
   GUEST_ASSERT_EQ(Query().max_memory_bytes, now);
@@ -119,12 +122,14 @@ void Max() {
   GUEST_ASSERT_EQ(Populate(gpa, 50), 50);
   GUEST_ASSERT_EQ(Populate(gpa + 50 * kPage, 1), HV_ENOMEM);
   GUEST_ASSERT_EQ(Query().memory_bytes, now + 50 * kPage);
+  GUEST_ASSERT_EQ(Info(self).ram_bytes, now + 50 * kPage);
   // What we hold now is the floor.
   GUEST_ASSERT_EQ(SetMax(self, now), HV_ERANGE);
   GUEST_ASSERT_EQ(SetMax(self, m), HV_OK);
   GUEST_ASSERT_EQ(Populate(gpa + 50 * kPage, 50), 50);
   GUEST_ASSERT_EQ(Populate(gpa + 100 * kPage, 1), HV_EEXIST);
   GUEST_ASSERT_EQ(Query().memory_bytes, m);
+  GUEST_ASSERT_EQ(Info(self).ram_bytes, m);
   guest::Printf("max: POPULATE refused past max_memory_bytes, which may go down to what is held\n");
 }
 
