@@ -16,28 +16,16 @@
 #include "hv/memory.h"
 
 #include "tests/guests/lib/guest.h"
+#include "tests/guests/lib/ops.h"
 
 namespace {
 
+using guest::Populate;
+using guest::Populated;
+using guest::Release;
+
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kMiB2 = 2ull << 20;
-
-int64_t Release(uint64_t gpa, uint64_t n) { return guest::Hypercall2(HV_MEMORY_RELEASE, gpa, n); }
-int64_t Populate(uint64_t gpa, uint64_t n) { return guest::Hypercall2(HV_MEMORY_POPULATE, gpa, n); }
-
-hv_memory_info Query() {
-  hv_memory_info info{};
-  GUEST_ASSERT_EQ(guest::Hypercall1(HV_MEMORY_QUERY, guest::Gpa(&info)), HV_OK);
-  return info;
-}
-
-// Whether the page at gpa is populated, asked of hv without touching it:
-// QUERY writes the last 24 bytes of the page, or fails with HV_EFAULT.
-bool Populated(uint64_t gpa) {
-  const int64_t r = guest::Hypercall1(HV_MEMORY_QUERY, gpa + kPage - sizeof(hv_memory_info));
-  GUEST_ASSERT(r == HV_OK || r == HV_EFAULT);
-  return r == HV_OK;
-}
 
 volatile uint64_t* At(uint64_t gpa) { return reinterpret_cast<volatile uint64_t*>(gpa); }
 
@@ -57,16 +45,13 @@ void ExpectZero(uint64_t gpa, uint64_t pages) {
   }
 }
 
-// The first 2 MiB boundary well above the image, its stack and the tables.
-uint64_t Base() { return (guest::StartInfo().free_gpa + 0x10000 + kMiB2 - 1) & ~(kMiB2 - 1); }
-
 // Releases `pages` at gpa (filled beforehand), checks the accounting and that
 // they are gone for hv, populates them again and checks they are zero.
 void RoundTrip(const char* what, uint64_t gpa, uint64_t pages) {
   Fill(gpa, pages, 0x5a5a0000 + pages);
-  const hv_memory_info before = Query();
+  const hv_memory_info before = guest::MemoryQuery();
   GUEST_ASSERT_EQ(Release(gpa, pages), static_cast<int64_t>(pages));
-  const hv_memory_info out = Query();
+  const hv_memory_info out = guest::MemoryQuery();
   GUEST_ASSERT_EQ(out.memory_bytes, before.memory_bytes - pages * kPage);
   GUEST_ASSERT_EQ(out.max_memory_bytes, before.max_memory_bytes);
   // hv's pages drop by as many, less the nested page tables a split took.
@@ -85,7 +70,7 @@ void RoundTrip(const char* what, uint64_t gpa, uint64_t pages) {
   GUEST_ASSERT_EQ(Release(gpa, 1), HV_ENOENT);
 
   GUEST_ASSERT_EQ(Populate(gpa, pages), static_cast<int64_t>(pages));
-  const hv_memory_info in = Query();
+  const hv_memory_info in = guest::MemoryQuery();
   GUEST_ASSERT_EQ(in.memory_bytes, before.memory_bytes);
   // The pages, and maybe a table to map them with.
   GUEST_ASSERT(in.pages >= out.pages + pages && in.pages <= out.pages + pages + 1);
@@ -95,16 +80,16 @@ void RoundTrip(const char* what, uint64_t gpa, uint64_t pages) {
   GUEST_ASSERT_EQ(Populate(gpa, 1), HV_EEXIST);
   // Again: now the tables are there, and hv's pages come back exactly.
   GUEST_ASSERT_EQ(Release(gpa, pages), static_cast<int64_t>(pages));
-  GUEST_ASSERT_EQ(Query().pages, in.pages - pages);
+  GUEST_ASSERT_EQ(guest::MemoryQuery().pages, in.pages - pages);
   GUEST_ASSERT_EQ(Populate(gpa, pages), static_cast<int64_t>(pages));
-  GUEST_ASSERT_EQ(Query().pages, in.pages);
+  GUEST_ASSERT_EQ(guest::MemoryQuery().pages, in.pages);
   ExpectZero(gpa, pages);
   guest::Printf("%s: released and populated %lu pages at 0x%lx\n", what, pages, gpa);
 }
 
 void Errors(uint64_t base) {
   const uint64_t end = guest::MemoryBytes();
-  const hv_memory_info before = Query();
+  const hv_memory_info before = guest::MemoryQuery();
   // HV_EINVAL: misaligned, none, too many at once.
   GUEST_ASSERT_EQ(Release(base + 8, 1), HV_EINVAL);
   GUEST_ASSERT_EQ(Populate(base + 0x800, 1), HV_EINVAL);
@@ -124,7 +109,7 @@ void Errors(uint64_t base) {
   // HV_EEXIST: populating pages that are there.
   GUEST_ASSERT_EQ(Populate(base, 1), HV_EEXIST);
   GUEST_ASSERT_EQ(Populate(0, HV_MEMORY_MAX_PAGES), HV_EEXIST);
-  const hv_memory_info same = Query();
+  const hv_memory_info same = guest::MemoryQuery();
   GUEST_ASSERT_EQ(same.memory_bytes, before.memory_bytes);
   GUEST_ASSERT_EQ(same.pages, before.pages);
 
@@ -134,7 +119,7 @@ void Errors(uint64_t base) {
   Fill(base, 4, 0x1111);
   Fill(hole, 4, 0x2222);
   GUEST_ASSERT_EQ(Release(hole, 4), 4);
-  const hv_memory_info holed = Query();
+  const hv_memory_info holed = guest::MemoryQuery();
   // RELEASE over populated and released pages: HV_ENOENT, nothing released.
   GUEST_ASSERT_EQ(Release(base, 8), HV_ENOENT);
   GUEST_ASSERT_EQ(Release(base + 3 * kPage, 2), HV_ENOENT);
@@ -146,7 +131,7 @@ void Errors(uint64_t base) {
   GUEST_ASSERT_EQ(Populate(hole, 5), HV_EEXIST);
   GUEST_ASSERT_EQ(Populate(hole + 3 * kPage, 2), HV_EEXIST);
   for (uint64_t i = 0; i < 4; ++i) GUEST_ASSERT(!Populated(hole + i * kPage));
-  const hv_memory_info still = Query();
+  const hv_memory_info still = guest::MemoryQuery();
   GUEST_ASSERT_EQ(still.memory_bytes, holed.memory_bytes);
   GUEST_ASSERT_EQ(still.pages, holed.pages);
   // One at a time, out of order, then all.
@@ -156,21 +141,21 @@ void Errors(uint64_t base) {
   GUEST_ASSERT_EQ(Populate(hole + 3 * kPage, 1), 1);
   ExpectZero(hole, 4);
   ExpectFilled(base, 4, 0x1111);
-  GUEST_ASSERT_EQ(Query().memory_bytes, before.memory_bytes);
+  GUEST_ASSERT_EQ(guest::MemoryQuery().memory_bytes, before.memory_bytes);
 
   // The event page is hv's to write: it cannot be released, alone or in a range.
   const uint64_t events = guest::Gpa(&guest::EventPage());
   GUEST_ASSERT_EQ(Release(events, 1), HV_EBUSY);
   GUEST_ASSERT_EQ(Release(events - kPage, 2), HV_EBUSY);
   (void)*At(events - kPage);  // still there: reading a released page would crash us
-  GUEST_ASSERT_EQ(Query().memory_bytes, before.memory_bytes);
+  GUEST_ASSERT_EQ(guest::MemoryQuery().memory_bytes, before.memory_bytes);
   guest::Printf("errors: EINVAL, EFAULT, EEXIST, ENOENT, EBUSY; nothing changed by any\n");
 }
 
 void Ops() {
-  const uint64_t base = Base();
+  const uint64_t base = guest::BalloonBase();
   GUEST_ASSERT(base + 8 * kMiB2 <= guest::MemoryBytes());
-  const hv_memory_info start = Query();
+  const hv_memory_info start = guest::MemoryQuery();
   GUEST_ASSERT_EQ(start.memory_bytes, guest::MemoryBytes());
 
   // An unpopulated page cannot become the event page.
@@ -189,12 +174,12 @@ void Ops() {
   const uint64_t gpa = base + 6 * kMiB2 + 100 * kPage;
   GUEST_ASSERT_EQ(Release(gpa, 300), 300);
   GUEST_ASSERT_EQ(Populate(gpa, 300), 300);
-  const hv_memory_info warm = Query();
+  const hv_memory_info warm = guest::MemoryQuery();
   for (int i = 0; i < 50; ++i) {
     GUEST_ASSERT_EQ(Release(gpa + (i % 3) * kPage, 200), 200);
     GUEST_ASSERT_EQ(Populate(gpa + (i % 3) * kPage, 200), 200);
   }
-  const hv_memory_info end = Query();
+  const hv_memory_info end = guest::MemoryQuery();
   GUEST_ASSERT_EQ(end.memory_bytes, start.memory_bytes);
   GUEST_ASSERT_EQ(end.pages, warm.pages);
   guest::Printf("ballooning: %lu KiB, %lu pages held (%lu at start)\n", end.memory_bytes >> 10,
@@ -204,7 +189,7 @@ void Ops() {
 void Touch() {
   char access[8] = "";
   guest::CmdlineGet("access", access, sizeof(access));
-  const uint64_t gpa = Base() + 3 * kMiB2 + 5 * kPage;
+  const uint64_t gpa = guest::BalloonBase() + 3 * kMiB2 + 5 * kPage;
   *At(gpa) = 1;
   GUEST_ASSERT_EQ(Release(gpa, 1), 1);
   guest::Printf("touching 0x%lx\n", gpa);
@@ -228,7 +213,7 @@ extern "C" [[noreturn]] void Writer(uint64_t gpa) {
 
 void Smp() {
   GUEST_ASSERT_EQ(guest::VcpuCount(), 2u);
-  const uint64_t gpa = Base() + kMiB2 + 9 * kPage;
+  const uint64_t gpa = guest::BalloonBase() + kMiB2 + 9 * kPage;
   const uint64_t rip = reinterpret_cast<uint64_t>(&Writer);
   const uint64_t rsp = reinterpret_cast<uint64_t>(g_stack + sizeof(g_stack));
   GUEST_ASSERT_EQ(guest::VcpuUp(1, rip, rsp, gpa), HV_OK);
@@ -258,13 +243,13 @@ void Smp() {
 // Leaves the domain with released pages in several blocks, some populated
 // again, for balloon_control to destroy.
 void Worker() {
-  const uint64_t base = Base();
+  const uint64_t base = guest::BalloonBase();
   GUEST_ASSERT_EQ(Release(base + kPage, 10), 10);
   GUEST_ASSERT_EQ(Release(base + kMiB2, HV_MEMORY_MAX_PAGES), HV_MEMORY_MAX_PAGES);
   GUEST_ASSERT_EQ(Release(base + 3 * kMiB2 - kPage, 2), 2);
   GUEST_ASSERT_EQ(Populate(base + kMiB2 + 100 * kPage, 50), 50);
   GUEST_ASSERT_EQ(Populate(base + 3 * kPage, 2), 2);
-  const hv_memory_info info = Query();
+  const hv_memory_info info = guest::MemoryQuery();
   GUEST_ASSERT_EQ(info.memory_bytes, guest::MemoryBytes() - (10 + 512 + 2 - 50 - 2) * kPage);
   guest::Printf("worker: %lu KiB held, %lu pages\n", info.memory_bytes >> 10, info.pages);
 }

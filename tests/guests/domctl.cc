@@ -9,52 +9,23 @@
 #include "hv/memory.h"
 #include "hv/sysctl.h"
 #include "tests/guests/lib/guest.h"
+#include "tests/guests/lib/ops.h"
 
 namespace {
 
+using guest::Call;
+using guest::DomainOp;
+using guest::FreePages;
+using guest::MakeCreate;
+
 constexpr uint32_t kV = HV_DOMCTL_INTERFACE_VERSION;
 constexpr uint64_t kMiB = 1ull << 20;
-
-void SetName(hv_domctl_create* c, const char* name) {
-  for (char& ch : c->name) ch = 0;
-  for (size_t i = 0; name[i] && i < sizeof(c->name); ++i) c->name[i] = name[i];
-}
-
-hv_domctl_create MakeCreate(const char* name, uint64_t memory, uint32_t vcpus) {
-  hv_domctl_create c{};
-  c.interface_version = kV;
-  SetName(&c, name);
-  c.memory_bytes = memory;
-  c.vcpus = vcpus;
-  c.weight = 256;
-  return c;
-}
-
-int64_t Call(uint64_t op, const void* arg) { return guest::Hypercall1(op, guest::Gpa(arg)); }
-
-int64_t DomainOp(uint64_t op, uint32_t id, uint32_t version = kV) {
-  hv_domctl_domain a{version, id};
-  return Call(op, &a);
-}
 
 int64_t Info(uint32_t id, hv_domctl_info* out) {
   *out = {};
   out->interface_version = kV;
   out->domain_id = id;
   return Call(HV_DOMCTL_INFO, out);
-}
-
-uint32_t Total() {
-  hv_domctl_list l{kV, 0, 0, 0, 0};
-  GUEST_ASSERT_EQ(Call(HV_DOMCTL_LIST, &l), 0);
-  return l.total;
-}
-
-uint64_t FreePages() {
-  hv_sysctl_physinfo p{};
-  p.interface_version = HV_SYSCTL_INTERFACE_VERSION;
-  GUEST_ASSERT_EQ(Call(HV_SYSCTL_PHYSINFO, &p), HV_OK);
-  return p.free_pages;
 }
 
 // What the free pool lost to a domain is what INFO says it holds, give or
@@ -147,7 +118,7 @@ void CheckCommonErrors() {
 }
 
 void CheckCreateErrors(const char (&self_name)[HV_DOMAIN_NAME_SIZE]) {
-  const uint32_t total = Total();
+  const uint32_t total = guest::DomainCount();
   const uint64_t free = FreePages();
   hv_domctl_create c;
   auto expect_create = [&](int64_t want) {
@@ -203,7 +174,7 @@ void CheckCreateErrors(const char (&self_name)[HV_DOMAIN_NAME_SIZE]) {
   // Too much memory: refused, nothing kept.
   c = MakeCreate("x", 1ull << 40, 1);
   expect_create(HV_ENOMEM);
-  GUEST_ASSERT_EQ(Total(), total);
+  GUEST_ASSERT_EQ(guest::DomainCount(), total);
   GUEST_ASSERT_EQ(FreePages(), free);
 }
 
@@ -260,7 +231,7 @@ bool Listed(uint32_t id) {
 }
 
 void RoundTrip() {
-  const uint32_t total = Total();
+  const uint32_t total = guest::DomainCount();
   const uint64_t free = FreePages();
   GUEST_ASSERT(Listed(guest::DomainId()));
 
@@ -271,7 +242,7 @@ void RoundTrip() {
   const uint32_t id = c.domain_id;
   guest::Printf("created d%u\n", id);
   GUEST_ASSERT(id != 0 && id != guest::DomainId());
-  GUEST_ASSERT_EQ(Total(), total + 1);
+  GUEST_ASSERT_EQ(guest::DomainCount(), total + 1);
   GUEST_ASSERT(Listed(id));
   const uint64_t free_after = FreePages();
   GUEST_ASSERT(free_after + 4 * kMiB / 4096 <= free);
@@ -380,7 +351,7 @@ void RoundTrip() {
   // DESTROY: every page back, the id gone, the name free again.
   GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_DESTROY, id), HV_OK);
   GUEST_ASSERT_EQ(FreePages(), free);
-  GUEST_ASSERT_EQ(Total(), total);
+  GUEST_ASSERT_EQ(guest::DomainCount(), total);
   GUEST_ASSERT(!Listed(id));
   ExpectNoSuchDomain(id);
 
@@ -390,7 +361,7 @@ void RoundTrip() {
   GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_PAUSE, c.domain_id), HV_OK);
   GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_DESTROY, c.domain_id), HV_OK);
   GUEST_ASSERT_EQ(FreePages(), free);
-  GUEST_ASSERT_EQ(Total(), total);
+  GUEST_ASSERT_EQ(guest::DomainCount(), total);
 }
 
 }  // namespace

@@ -11,35 +11,17 @@
 #include "hv/memory.h"
 #include "hv/sysctl.h"
 #include "tests/guests/lib/guest.h"
+#include "tests/guests/lib/ops.h"
 
 namespace {
 
+using guest::Call;
+using guest::DomainOp;
+using guest::FreePages;
+using guest::MakeCreate;
+
 constexpr uint32_t kV = HV_DOMCTL_INTERFACE_VERSION;
 constexpr uint64_t kMiB = 1ull << 20;
-
-int64_t Call(uint64_t op, const void* arg) { return guest::Hypercall1(op, guest::Gpa(arg)); }
-
-hv_domctl_create MakeCreate(const char* name, uint64_t memory, uint32_t vcpus) {
-  hv_domctl_create c{};
-  c.interface_version = kV;
-  for (size_t i = 0; name[i] && i + 1 < sizeof(c.name); ++i) c.name[i] = name[i];
-  c.memory_bytes = memory;
-  c.vcpus = vcpus;
-  c.weight = 256;
-  return c;
-}
-
-int64_t DomainOp(uint64_t op, uint32_t id) {
-  hv_domctl_domain a{kV, id};
-  return Call(op, &a);
-}
-
-uint64_t FreePages() {
-  hv_sysctl_physinfo p{};
-  p.interface_version = HV_SYSCTL_INTERFACE_VERSION;
-  GUEST_ASSERT_EQ(Call(HV_SYSCTL_PHYSINFO, &p), HV_OK);
-  return p.free_pages;
-}
 
 // Gives back `pages` of our own memory above the image, checks that hv's
 // free pages go up by as many, and takes them again. The first time (exact
@@ -49,16 +31,10 @@ void Balloon(uint64_t pages, bool exact = true) {
   const uint64_t gpa =
       ((guest::StartInfo().free_gpa + (1ull << 21) - 1) & ~((1ull << 21) - 1)) + 3 * 4096;
   const uint64_t before = FreePages();
-  GUEST_ASSERT_EQ(guest::Hypercall2(HV_MEMORY_RELEASE, gpa, pages), static_cast<int64_t>(pages));
+  GUEST_ASSERT_EQ(guest::Release(gpa, pages), static_cast<int64_t>(pages));
   if (exact) GUEST_ASSERT_EQ(FreePages(), before + pages);
-  GUEST_ASSERT_EQ(guest::Hypercall2(HV_MEMORY_POPULATE, gpa, pages), static_cast<int64_t>(pages));
+  GUEST_ASSERT_EQ(guest::Populate(gpa, pages), static_cast<int64_t>(pages));
   if (exact) GUEST_ASSERT_EQ(FreePages(), before);
-}
-
-uint32_t Total() {
-  hv_domctl_list l{kV, 0, 0, 0, 0};
-  GUEST_ASSERT_EQ(Call(HV_DOMCTL_LIST, &l), 0);
-  return l.total;
 }
 
 void Cycles(uint64_t free) {
@@ -106,14 +82,14 @@ void TooBig(uint64_t free, uint32_t total) {
   c = MakeCreate("big", FreePages() * 4096, 1);
   GUEST_ASSERT_EQ(Call(HV_DOMCTL_CREATE, &c), HV_ENOMEM);
   GUEST_ASSERT_EQ(FreePages(), free);
-  GUEST_ASSERT_EQ(Total(), total);
+  GUEST_ASSERT_EQ(guest::DomainCount(), total);
   // Half of it fits, and goes back.
   c = MakeCreate("big", (FreePages() / 2 * 4096) & ~(kMiB - 1), 2);
   GUEST_ASSERT_EQ(Call(HV_DOMCTL_CREATE, &c), HV_OK);
   guest::Printf("created d%u with %lu MiB\n", c.domain_id, c.memory_bytes >> 20);
   GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_DESTROY, c.domain_id), HV_OK);
   GUEST_ASSERT_EQ(FreePages(), free);
-  GUEST_ASSERT_EQ(Total(), total);
+  GUEST_ASSERT_EQ(guest::DomainCount(), total);
 }
 
 void AllIds(uint64_t free, uint32_t total) {
@@ -133,9 +109,9 @@ void AllIds(uint64_t free, uint32_t total) {
   guest::Printf("%u domains created, then %ld\n", n, r);
   GUEST_ASSERT_EQ(r, HV_ENOSPC);
   GUEST_ASSERT_EQ(n + total, 255u);
-  GUEST_ASSERT_EQ(Total(), 255u);
+  GUEST_ASSERT_EQ(guest::DomainCount(), 255u);
   for (uint32_t i = 0; i < n; ++i) GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_DESTROY, ids[i]), HV_OK);
-  GUEST_ASSERT_EQ(Total(), total);
+  GUEST_ASSERT_EQ(guest::DomainCount(), total);
   GUEST_ASSERT_EQ(FreePages(), free);
 }
 
@@ -144,7 +120,7 @@ void AllIds(uint64_t free, uint32_t total) {
 void test_main() {
   Balloon(480, /*exact=*/false);  // before counting
   const uint64_t free = FreePages();
-  const uint32_t total = Total();
+  const uint32_t total = guest::DomainCount();
   GUEST_ASSERT_EQ(total, 1u);  // alone
   Cycles(free);
   TooBig(free, total);

@@ -9,25 +9,14 @@
 #include "hv/domctl.h"
 #include "hv/sysctl.h"
 #include "tests/guests/lib/guest.h"
+#include "tests/guests/lib/ops.h"
 
 namespace {
 
+using guest::Call;
+using guest::DomainOp;
+
 constexpr uint32_t kV = HV_DOMCTL_INTERFACE_VERSION;
-
-int64_t Call(uint64_t op, const void* arg) { return guest::Hypercall1(op, guest::Gpa(arg)); }
-
-int64_t DomainOp(uint64_t op, uint32_t id) {
-  hv_domctl_domain a{kV, id};
-  return Call(op, &a);
-}
-
-hv_domctl_info Info(uint32_t id) {
-  hv_domctl_info info{};
-  info.interface_version = kV;
-  info.domain_id = id;
-  GUEST_ASSERT_EQ(Call(HV_DOMCTL_INFO, &info), HV_OK);
-  return info;
-}
 
 uint64_t Seconds(uint64_t s) { return guest::StartInfo().tsc_hz * s; }
 
@@ -35,7 +24,7 @@ uint64_t Seconds(uint64_t s) { return guest::StartInfo().tsc_hz * s; }
 hv_domctl_info WaitFor(uint32_t peer, uint32_t state, uint64_t secs) {
   const uint64_t deadline = guest::Rdtsc() + Seconds(secs);
   for (;;) {
-    const hv_domctl_info info = Info(peer);
+    const hv_domctl_info info = guest::DomainInfo(peer);
     if (info.state == state) return info;
     if (guest::Rdtsc() > deadline) {
       guest::Failure("d%u is in state %u after %lu s, expected %u", peer, info.state, secs, state);
@@ -57,14 +46,14 @@ void Control() {
   GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_UNPAUSE, peer), HV_OK);  // not paused: nothing to do
   // Paused while running: shown as PAUSED, still not destroyable, then on again.
   GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_PAUSE, peer), HV_OK);
-  GUEST_ASSERT_EQ(Info(peer).state, static_cast<uint32_t>(HV_DOMAIN_STATE_PAUSED));
+  GUEST_ASSERT_EQ(guest::DomainInfo(peer).state, static_cast<uint32_t>(HV_DOMAIN_STATE_PAUSED));
   GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_DESTROY, peer), HV_EBUSY);
   GUEST_ASSERT_EQ(DomainOp(HV_DOMCTL_UNPAUSE, peer), HV_OK);
   hv_domctl_vcpu_count count{kV, peer, 2, 0};
   GUEST_ASSERT_EQ(Call(HV_DOMCTL_SET_VCPU_COUNT, &count), HV_EBUSY);
   hv_domctl_vcpu_affinity aff{kV, peer, 0, 0, 1};
   GUEST_ASSERT_EQ(Call(HV_DOMCTL_SET_VCPU_AFFINITY, &aff), HV_EBUSY);  // vCPU 0 is placed
-  info = Info(peer);
+  info = guest::DomainInfo(peer);
   GUEST_ASSERT_EQ(info.state, static_cast<uint32_t>(HV_DOMAIN_STATE_RUNNING));
   GUEST_ASSERT_EQ(info.vcpus, 1u);
   guest::Printf("d%u runs: destroy, pause and vCPU changes refused\n", peer);

@@ -7,12 +7,13 @@
 #include "hv/sysctl.h"
 
 #include "tests/guests/lib/guest.h"
+#include "tests/guests/lib/ops.h"
 
 namespace {
 
-constexpr uint32_t kV = HV_SYSCTL_INTERFACE_VERSION;
+using guest::Call;
 
-int64_t Call(uint64_t op, const void* arg) { return guest::Hypercall1(op, guest::Gpa(arg)); }
+constexpr uint32_t kV = HV_SYSCTL_INTERFACE_VERSION;
 
 hv_sysctl_physinfo Physinfo() {
   hv_sysctl_physinfo p;
