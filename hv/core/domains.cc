@@ -37,17 +37,6 @@ const char* ShutdownReasonName(ShutdownReason r) {
   return "?";
 }
 
-const char* VcpuStateName(VcpuState s) {
-  switch (s) {
-    case VcpuState::kOffline: return "offline";
-    case VcpuState::kRunnable: return "runnable";
-    case VcpuState::kRunning: return "running";
-    case VcpuState::kBlocked: return "blocked";
-    case VcpuState::kDead: return "dead";
-  }
-  return "?";
-}
-
 namespace domains {
 namespace {
 

@@ -25,18 +25,6 @@
 
 namespace hv {
 
-// From domains.cc, which is not linked.
-const char* VcpuStateName(VcpuState s) {
-  switch (s) {
-    case VcpuState::kOffline: return "offline";
-    case VcpuState::kRunnable: return "runnable";
-    case VcpuState::kRunning: return "running";
-    case VcpuState::kBlocked: return "blocked";
-    case VcpuState::kDead: return "dead";
-  }
-  return "?";
-}
-
 namespace domains {
 
 // domains.cc is not linked: the scheduler reports stopped vCPUs here.

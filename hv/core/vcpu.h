@@ -22,7 +22,16 @@ enum class VcpuState : uint8_t {
   kBlocked,   // waiting for an event or a timer (HLT, block)
   kDead,      // its domain is going away
 };
-const char* VcpuStateName(VcpuState s);
+constexpr const char* VcpuStateName(VcpuState s) {
+  switch (s) {
+    case VcpuState::kOffline: return "offline";
+    case VcpuState::kRunnable: return "runnable";
+    case VcpuState::kRunning: return "running";
+    case VcpuState::kBlocked: return "blocked";
+    case VcpuState::kDead: return "dead";
+  }
+  return "?";
+}
 
 struct Vcpu {
   Domain* domain = nullptr;
