@@ -48,6 +48,17 @@ void IrqRestore(uint64_t flags);
 void KickCpu(uint32_t cpu);
 
 // Domains and vCPUs: the architecture's part (x86: nested page tables, VMCBs).
+// A Domain and a Vcpu each start a zeroed page of their own, and the rest of
+// that page (PageTail) is for the arch's part: what an exit reads of them
+// then lies in one page (hv/lib/hot.h).
+template <typename T>
+inline constexpr size_t kPageTailOffset = (sizeof(T) + 63) & ~size_t{63};
+template <typename T>
+inline constexpr size_t kPageTailBytes = kPageSize - kPageTailOffset<T>;
+template <typename T>
+void* PageTail(T& object) {
+  return reinterpret_cast<char*>(&object) + kPageTailOffset<T>;
+}
 [[nodiscard]] bool DomainInit(Domain& d);
 // The domain's guest-physical map of its RAM (x86: the nested page tables),
 // under d.memory_lock once the domain exists for others. Table pages the map

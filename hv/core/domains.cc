@@ -163,6 +163,8 @@ void FreeDomain(Domain* d) {
   heap::FreePages(arch::VirtToPhys(d), 0);
 }
 
+// A Domain or Vcpu at the start of a zeroed page; the arch's part goes in
+// the rest (arch::PageTail).
 template <typename T>
 T* NewInPage() {
   static_assert(sizeof(T) <= kPageSize);

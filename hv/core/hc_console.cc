@@ -5,6 +5,7 @@
 #include "hv/core/domain.h"
 #include "hv/core/domains.h"
 #include "hv/core/hypercall.h"
+#include "hv/lib/hot.h"
 
 namespace hv::hypercall {
 namespace {
@@ -47,14 +48,14 @@ Result Read(Vcpu& v, const Args& a) {
   return Value(HV_OK);
 }
 
-constexpr Op kOps[] = {
+HV_HOT_RODATA constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_CONSOLE_WRITE), Write},
     {HV_OP_NUMBER(HV_CONSOLE_READ), Read},
 };
 
 }  // namespace
 
-const Family kConsoleFamily = {HV_FAMILY_CONSOLE, HV_CONSOLE_INTERFACE_VERSION, Permission::kSelf,
+HV_HOT_RODATA const Family kConsoleFamily = {HV_FAMILY_CONSOLE, HV_CONSOLE_INTERFACE_VERSION, Permission::kSelf,
                                kOps, sizeof(kOps) / sizeof(kOps[0])};
 
 }  // namespace hv::hypercall

@@ -8,6 +8,7 @@
 #include "hv/core/domains.h"
 #include "hv/core/heap.h"
 #include "hv/core/hypercall.h"
+#include "hv/lib/hot.h"
 #include "hv/core/sched.h"
 #include "hv/domctl.h"
 #include "hv/lib/spinlock.h"
@@ -351,7 +352,7 @@ Result SetVcpuAffinity(Vcpu& v, const Args& a) {
   return Value(HV_OK);
 }
 
-constexpr Op kOps[] = {
+HV_HOT_RODATA constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_DOMCTL_CREATE), Create},
     {HV_OP_NUMBER(HV_DOMCTL_DESTROY), Destroy},
     {HV_OP_NUMBER(HV_DOMCTL_PAUSE), Pause},
@@ -365,7 +366,7 @@ constexpr Op kOps[] = {
 
 }  // namespace
 
-const Family kDomctlFamily = {HV_FAMILY_DOMCTL, HV_DOMCTL_INTERFACE_VERSION,
+HV_HOT_RODATA const Family kDomctlFamily = {HV_FAMILY_DOMCTL, HV_DOMCTL_INTERFACE_VERSION,
                               Permission::kPrivileged, kOps, sizeof(kOps) / sizeof(kOps[0])};
 
 }  // namespace hv::hypercall

@@ -4,6 +4,7 @@
 #include "hv/core/domains.h"
 #include "hv/core/events.h"
 #include "hv/core/hypercall.h"
+#include "hv/lib/hot.h"
 
 namespace hv::hypercall {
 namespace {
@@ -29,7 +30,7 @@ Result Status(Vcpu& v, const Args& a) {
   return Value(HV_OK);
 }
 
-constexpr Op kOps[] = {
+HV_HOT_RODATA constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_EVTCHN_INIT), Init},
     {HV_OP_NUMBER(HV_EVTCHN_SET_UPCALL), SetUpcall},
     {HV_OP_NUMBER(HV_EVTCHN_ALLOC_UNBOUND), AllocUnbound},
@@ -43,7 +44,7 @@ constexpr Op kOps[] = {
 
 }  // namespace
 
-const Family kEvtchnFamily = {HV_FAMILY_EVTCHN, HV_EVTCHN_INTERFACE_VERSION, Permission::kSelf,
+HV_HOT_RODATA const Family kEvtchnFamily = {HV_FAMILY_EVTCHN, HV_EVTCHN_INTERFACE_VERSION, Permission::kSelf,
                               kOps, sizeof(kOps) / sizeof(kOps[0])};
 
 }  // namespace hv::hypercall

@@ -4,6 +4,7 @@
 #include "hv/core/domain.h"
 #include "hv/core/domains.h"
 #include "hv/core/hypercall.h"
+#include "hv/lib/hot.h"
 #include "hv/memory.h"
 
 namespace hv::hypercall {
@@ -45,7 +46,7 @@ Result Release(Vcpu& v, const Args& a) {
   return Value(ToHv(domains::ReleaseRam(*v.domain, &v, GuestPhysAddr(a[0]), a[1]), a[1]));
 }
 
-constexpr Op kOps[] = {
+HV_HOT_RODATA constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_MEMORY_QUERY), Query},
     {HV_OP_NUMBER(HV_MEMORY_POPULATE), Populate},
     {HV_OP_NUMBER(HV_MEMORY_RELEASE), Release},
@@ -53,7 +54,7 @@ constexpr Op kOps[] = {
 
 }  // namespace
 
-const Family kMemoryFamily = {HV_FAMILY_MEMORY, HV_MEMORY_INTERFACE_VERSION, Permission::kSelf,
+HV_HOT_RODATA const Family kMemoryFamily = {HV_FAMILY_MEMORY, HV_MEMORY_INTERFACE_VERSION, Permission::kSelf,
                               kOps, sizeof(kOps) / sizeof(kOps[0])};
 
 }  // namespace hv::hypercall

@@ -7,6 +7,7 @@
 #include "hv/core/arch.h"
 #include "hv/core/events.h"
 #include "hv/core/hypercall.h"
+#include "hv/lib/hot.h"
 #include "hv/core/timer.h"
 
 namespace hv::hypercall {
@@ -75,7 +76,7 @@ Result Poll(Vcpu& v, const Args& a) {
   return {HV_OK, After::kBlock};
 }
 
-constexpr Op kOps[] = {
+HV_HOT_RODATA constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_SCHED_POLL), Poll},
     {HV_OP_NUMBER(HV_SCHED_BLOCK), Block},
     {HV_OP_NUMBER(HV_SCHED_SET_TIMER), SetTimer},
@@ -85,7 +86,7 @@ constexpr Op kOps[] = {
 
 }  // namespace
 
-const Family kSchedFamily = {HV_FAMILY_SCHED, HV_SCHED_INTERFACE_VERSION, Permission::kSelf, kOps,
+HV_HOT_RODATA const Family kSchedFamily = {HV_FAMILY_SCHED, HV_SCHED_INTERFACE_VERSION, Permission::kSelf, kOps,
                              sizeof(kOps) / sizeof(kOps[0])};
 
 }  // namespace hv::hypercall

@@ -6,6 +6,7 @@
 #include "hv/core/domains.h"
 #include "hv/core/heap.h"
 #include "hv/core/hypercall.h"
+#include "hv/lib/hot.h"
 #include "hv/core/sched.h"
 #include "hv/sysctl.h"
 #include "hv/version.h"
@@ -89,7 +90,7 @@ Result SchedInfo(Vcpu& v, const Args& a) {
   return Value(Write(v, a[0], out));
 }
 
-constexpr Op kOps[] = {
+HV_HOT_RODATA constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_SYSCTL_PHYSINFO), Physinfo},
     {HV_OP_NUMBER(HV_SYSCTL_CPU_TOPOLOGY), CpuTopology},
     {HV_OP_NUMBER(HV_SYSCTL_SCHED_INFO), SchedInfo},
@@ -97,7 +98,7 @@ constexpr Op kOps[] = {
 
 }  // namespace
 
-const Family kSysctlFamily = {HV_FAMILY_SYSCTL, HV_SYSCTL_INTERFACE_VERSION,
+HV_HOT_RODATA const Family kSysctlFamily = {HV_FAMILY_SYSCTL, HV_SYSCTL_INTERFACE_VERSION,
                               Permission::kPrivileged, kOps, sizeof(kOps) / sizeof(kOps[0])};
 
 }  // namespace hv::hypercall

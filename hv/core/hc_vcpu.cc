@@ -6,6 +6,7 @@
 #include "hv/core/domain.h"
 #include "hv/core/domains.h"
 #include "hv/core/hypercall.h"
+#include "hv/lib/hot.h"
 #include "hv/core/sched.h"
 
 namespace hv::hypercall {
@@ -60,7 +61,7 @@ Result Info(Vcpu& v, const Args& a) {
   return Value(HV_OK);
 }
 
-constexpr Op kOps[] = {
+HV_HOT_RODATA constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_VCPU_UP), Up},
     {HV_OP_NUMBER(HV_VCPU_DOWN), Down},
     {HV_OP_NUMBER(HV_VCPU_INFO), Info},
@@ -68,7 +69,7 @@ constexpr Op kOps[] = {
 
 }  // namespace
 
-const Family kVcpuFamily = {HV_FAMILY_VCPU, HV_VCPU_INTERFACE_VERSION, Permission::kSelf, kOps,
+HV_HOT_RODATA const Family kVcpuFamily = {HV_FAMILY_VCPU, HV_VCPU_INTERFACE_VERSION, Permission::kSelf, kOps,
                             sizeof(kOps) / sizeof(kOps[0])};
 
 }  // namespace hv::hypercall

@@ -4,6 +4,7 @@
 #include "hv/core/domains.h"
 #include "hv/core/hypercall.h"
 #include "hv/core/version.h"
+#include "hv/lib/hot.h"
 #include "hv/version.h"
 
 namespace hv::hypercall {
@@ -28,16 +29,17 @@ Result Get(Vcpu& v, const Args& a) {
   return Value(HV_OK);
 }
 
-Result FamilyOf(Vcpu&, const Args& a) { return FamilyVersion(a[0]); }
+// The null hypercall of the exit benchmark (tests/bench/exit_bench.py).
+HV_HOT Result FamilyOf(Vcpu&, const Args& a) { return FamilyVersion(a[0]); }
 
-constexpr Op kOps[] = {
+HV_HOT_RODATA constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_VERSION_GET), Get},
     {HV_OP_NUMBER(HV_VERSION_FAMILY), FamilyOf},
 };
 
 }  // namespace
 
-const Family kVersionFamily = {HV_FAMILY_VERSION, 1, Permission::kAnyone, kOps,
+HV_HOT_RODATA const Family kVersionFamily = {HV_FAMILY_VERSION, 1, Permission::kAnyone, kOps,
                                sizeof(kOps) / sizeof(kOps[0])};
 
 }  // namespace hv::hypercall

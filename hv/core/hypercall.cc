@@ -3,16 +3,17 @@
 
 #include "hv/core/domain.h"
 #include "hv/hypercall.h"
+#include "hv/lib/hot.h"
 
 namespace hv::hypercall {
 namespace {
 
 // Live patching comes later; it is privileged already, so that a domU
 // probing it learns only HV_EPERM.
-constexpr Family kLivepatchFamily = {HV_FAMILY_LIVEPATCH, 0, Permission::kPrivileged, nullptr, 0};
+HV_HOT_RODATA constexpr Family kLivepatchFamily = {HV_FAMILY_LIVEPATCH, 0, Permission::kPrivileged, nullptr, 0};
 
 // Every family, by HV_FAMILY_* number.
-const Family* const kFamilies[HV_FAMILY_COUNT] = {
+HV_HOT_RODATA const Family* const kFamilies[HV_FAMILY_COUNT] = {
     &kVersionFamily, &kConsoleFamily, &kSchedFamily,  &kVcpuFamily,     &kEvtchnFamily,
     &kMemoryFamily,  &kDomctlFamily,  &kSysctlFamily, &kLivepatchFamily,
 };
@@ -30,14 +31,14 @@ void SetBuildId(const char* hex) {
 const char* BuildId() { return g_build_id; }
 
 // HV_VERSION_FAMILY's answer lives here, beside the table it reads.
-Result FamilyVersion(uint64_t family) {
+HV_HOT Result FamilyVersion(uint64_t family) {
   if (family >= HV_FAMILY_COUNT || !kFamilies[family] || !kFamilies[family]->interface_version) {
     return Value(HV_ENOSYS);
   }
   return Value(kFamilies[family]->interface_version);
 }
 
-Result Dispatch(Vcpu& caller, uint64_t op, const Args& args) {
+HV_HOT Result Dispatch(Vcpu& caller, uint64_t op, const Args& args) {
   const uint64_t family = HV_OP_FAMILY(op);
   if (op >> 16 || family >= HV_FAMILY_COUNT || !kFamilies[family]) return Value(HV_ENOSYS);
   const Family& f = *kFamilies[family];

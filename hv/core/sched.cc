@@ -19,6 +19,7 @@
 #include "hv/core/domains.h"
 #include "hv/core/timer.h"
 #include "hv/lib/format.h"
+#include "hv/lib/hot.h"
 #include "hv/lib/log.h"
 #include "hv/lib/spinlock.h"
 
@@ -32,7 +33,6 @@ struct RunQueue {
   std::atomic<uint32_t> load{0};  // queued + running; written under the lock
   Vcpu* curr = nullptr;           // running here
   uint64_t curr_start = 0;        // when curr was picked
-  std::atomic<bool> need_resched{false};
   Timer wakeup;  // armed by an idle CPU whose queued vCPUs wait for budget
 };
 
@@ -106,7 +106,7 @@ bool Queue(const SchedulerOps* ops, uint32_t cpu, Vcpu* v) {
   const uint64_t now = arch::NowNs();
   const uint64_t ran = now > q.curr_start ? now - q.curr_start : 0;
   if (!ops->preempts(cpu, v, q.curr, ran)) return false;
-  q.need_resched.store(true, std::memory_order_relaxed);
+  SetNeedResched(cpu);
   return true;
 }
 
@@ -176,7 +176,7 @@ void Init(const SchedulerOps* ops, uint32_t cpus) {
     q.load.store(0);
     q.curr = nullptr;
     q.curr_start = 0;
-    q.need_resched.store(false);
+    detail::g_need_resched[c].store(false);
     // Only fn and data: a host test's earlier run may have left it armed.
     q.wakeup.fn = WakeupFired;
     q.wakeup.data = reinterpret_cast<void*>(uintptr_t{c});
@@ -276,7 +276,7 @@ void Stop(Vcpu* v) {
       break;
     case VcpuState::kRunning:
       // Its CPU sees the domain shutting down at the next exit: make it exit.
-      g_rq[c].need_resched.store(true, std::memory_order_relaxed);
+      SetNeedResched(c);
       kick = true;
       break;
     case VcpuState::kDead: break;
@@ -301,7 +301,7 @@ void SetAffinity(Vcpu* v, uint64_t mask) {
       v->state = VcpuState::kBlocked;
       rewake = true;
     } else if (v->state == VcpuState::kRunning) {
-      g_rq[c].need_resched.store(true, std::memory_order_relaxed);
+      SetNeedResched(c);
       kick = true;
     }
   }
@@ -318,7 +318,7 @@ Vcpu* PickNext(uint32_t cpu) {
   const uint64_t flags = arch::IrqSave();
   Balance(ops, cpu);
   Lock(cpu);
-  q.need_resched.store(false, std::memory_order_relaxed);
+  detail::g_need_resched[cpu].store(false, std::memory_order_relaxed);
   const uint64_t now = arch::NowNs();
   Vcpu* v = ops->dequeue(cpu, now);
   uint64_t wake_at = 0;
@@ -389,8 +389,9 @@ uint64_t SliceNs(const Vcpu* v) {
   return ns;
 }
 
-bool NeedResched(uint32_t cpu) { return g_rq[cpu].need_resched.load(std::memory_order_relaxed); }
-void SetNeedResched(uint32_t cpu) { g_rq[cpu].need_resched.store(true, std::memory_order_relaxed); }
+namespace detail {
+HV_HOT_DATA std::atomic<bool> g_need_resched[kMaxCpus];
+}  // namespace detail
 
 // --- Checks and dumps -------------------------------------------------------
 

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <atomic>
+
 #include "hv/core/vcpu.h"
 
 namespace hv {
@@ -104,14 +106,21 @@ enum class PutReason : uint8_t { kPreempted, kYielded, kBlocked, kStopped, kOffl
 // blocked, taken offline (kOffline: it may be added again) or stopped.
 void Put(Vcpu* v, PutReason why, uint64_t ran_ns);
 // Whether the running vCPU on `cpu` should give up the CPU (set by the slice
-// timer and by wake-ups of others).
-bool NeedResched(uint32_t cpu);
+// timer and by wake-ups of others). Inline: asked on every #VMEXIT.
+namespace detail {
+extern std::atomic<bool> g_need_resched[kMaxCpus];
+}  // namespace detail
+inline bool NeedResched(uint32_t cpu) {
+  return detail::g_need_resched[cpu].load(std::memory_order_relaxed);
+}
+inline void SetNeedResched(uint32_t cpu) {
+  detail::g_need_resched[cpu].store(true, std::memory_order_relaxed);
+}
 // How long v, now running, may run before it is preempted.
 uint64_t SliceNs(const Vcpu* v);
 // The longest a vCPU runs without being preempted when others wait (both
 // schedulers); what HV_SYSCTL_SCHED_INFO reports.
 inline constexpr uint64_t kDefaultSliceNs = 10000000;
-void SetNeedResched(uint32_t cpu);
 
 // Whether v may run on cpu: its affinity, or any CPU if its affinity holds no
 // online one.

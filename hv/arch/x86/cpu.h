@@ -67,6 +67,9 @@ inline uint64_t ReadRflags() {
 inline void Pause() { asm volatile("pause" ::: "memory"); }
 inline void Cli() { asm volatile("cli" ::: "memory"); }
 inline void Sti() { asm volatile("sti" ::: "memory"); }
+// SVM's global interrupt flag: while clear, interrupts, NMIs and SMIs wait.
+inline void Clgi() { asm volatile("clgi" ::: "memory"); }
+inline void Stgi() { asm volatile("stgi" ::: "memory"); }
 // STI's one-instruction shadow makes "sti; hlt" wake-safe: no interrupt slips between.
 inline void SafeHalt() { asm volatile("sti; hlt" ::: "memory"); }
 inline void Halt() { asm volatile("hlt" ::: "memory"); }

@@ -209,6 +209,7 @@ bool PlatformCreate(Domain& d) {
     vp.lapic.Reset(i, time::TscHz(), {&vp, LapicKick, LapicArm, LapicSendIpi});
     vp.timer.fn = LapicTimerFired;
     vp.timer.data = &vp;
+    d.vcpus[i]->arch->platform = dp;
   }
   d.arch->platform = dp;
   return true;
@@ -217,12 +218,13 @@ bool PlatformCreate(Domain& d) {
 void PlatformDestroy(Domain& d) {
   DomainPlatform* dp = Of(d);
   if (!dp) return;
-  for (uint32_t i = 0; i < d.vcpu_count; ++i) timer::Cancel(&dp->vcpus[i].timer);
+  for (uint32_t i = 0; i < d.vcpu_count; ++i) {
+    timer::Cancel(&dp->vcpus[i].timer);
+    if (d.vcpus[i]->arch) d.vcpus[i]->arch->platform = nullptr;
+  }
   d.arch->platform = nullptr;
   heap::FreePages(arch::VirtToPhys(dp), kOrder);
 }
-
-bool HasPlatform(const Domain& d) { return Of(d) != nullptr; }
 
 bool PlatformMsr(Vcpu& v, bool write, uint32_t msr, uint64_t* value, bool* gp) {
   DomainPlatform* dp = Of(*v.domain);

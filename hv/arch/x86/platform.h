@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "hv/arch/x86/vcpu_arch.h"
 #include "hv/core/domain.h"
 
 namespace hv::x86 {
@@ -17,7 +18,9 @@ struct DomainPlatform;
 // Creates the platform of a domain that will run Linux (all vCPUs).
 [[nodiscard]] bool PlatformCreate(Domain& d);
 void PlatformDestroy(Domain& d);
-bool HasPlatform(const Domain& d);
+inline bool HasPlatform(const Domain& d) { return d.arch && d.arch->platform; }
+// The same, from the vCPU's own copy: the exit path asks on every entry.
+inline bool HasPlatform(const Vcpu& v) { return v.arch && v.arch->platform; }
 
 // Exits. Each returns false if the access is not the platform's.
 // MSRs: *gp set if the platform owns it but refuses the access.

@@ -10,6 +10,7 @@
 #include "hv/arch/x86/vcpu.h"
 #include "hv/core/sched.h"
 #include "hv/arch/x86/traps.h"
+#include "hv/lib/hot.h"
 #include "hv/core/arch.h"
 #include "hv/core/heap.h"
 #include "hv/lib/log.h"
@@ -161,14 +162,17 @@ void CallAll(void (*fn)(void*), void* arg) {
 
 namespace {
 void (*g_cpu0_work)() = nullptr;
-std::atomic<bool> g_cpu0_work_due{false};
 }  // namespace
 
-void SetCpu0Work(void (*fn)()) { g_cpu0_work = fn; }
-void RaiseCpu0Work() { g_cpu0_work_due.store(true, std::memory_order_relaxed); }
-void RunCpu0Work() {
+namespace detail {
+HV_HOT_DATA std::atomic<bool> g_cpu0_work_due{false};
+void RunCpu0WorkDue() {
   if (g_cpu0_work && ThisCpu().index == 0 && g_cpu0_work_due.exchange(false)) g_cpu0_work();
 }
+}  // namespace detail
+
+void SetCpu0Work(void (*fn)()) { g_cpu0_work = fn; }
+void RaiseCpu0Work() { detail::g_cpu0_work_due.store(true, std::memory_order_relaxed); }
 
 void Idle(void (*poll)()) {
   PerCpu& me = ThisCpu();

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include <atomic>
+
 #include "hv/arch/x86/percpu.h"
 #include "hv/lib/addr.h"
 
@@ -33,7 +35,14 @@ void SetupThisCpu(PerCpu* cpu);
 // an interrupt, run from the idle loop or between guest entries.
 void SetCpu0Work(void (*fn)());
 void RaiseCpu0Work();
-void RunCpu0Work();
+namespace detail {
+extern std::atomic<bool> g_cpu0_work_due;
+void RunCpu0WorkDue();
+}  // namespace detail
+// Runs the work if it was raised and this is CPU0. Inline: asked on every #VMEXIT.
+inline void RunCpu0Work() {
+  if (detail::g_cpu0_work_due.load(std::memory_order_relaxed)) detail::RunCpu0WorkDue();
+}
 
 // AP entry from ap_entry64 (ap_trampoline.S).
 [[noreturn]] void ApEntry(PerCpu* cpu);

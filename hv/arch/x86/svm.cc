@@ -5,6 +5,7 @@
 #include "hv/arch/x86/percpu.h"
 #include "hv/core/arch.h"
 #include "hv/core/heap.h"
+#include "hv/lib/hot.h"
 #include "hv/lib/log.h"
 
 extern "C" void* memset(void* dst, int c, size_t n);
@@ -17,7 +18,6 @@ constexpr uint32_t kMsrVmHsavePa = 0xc0010117;
 constexpr uint64_t kVmCrSvmDisable = 1u << 4;
 constexpr uint64_t kEferSvme = 1u << 12;
 
-Features g_features;
 PhysAddr g_iopm, g_msrpm;
 
 // 2^order zeroed-or-filled pages; panics are the caller's choice.
@@ -29,8 +29,12 @@ PhysAddr AllocFilled(unsigned order, int fill) {
 
 }  // namespace
 
+namespace detail {
+HV_HOT_DATA Features g_features;
+}  // namespace detail
+
 const Features& Probe() {
-  Features& f = g_features;
+  Features& f = detail::g_features;
   const uint32_t max_ext = Cpuid(0x80000000).eax;
   if (max_ext < 0x8000000a || !((Cpuid(0x80000001).ecx >> 2) & 1)) {
     f.absent_why = "the CPU has no SVM (CPUID 8000_0001.ECX[2] clear)";
@@ -73,7 +77,6 @@ const Features& Probe() {
   return f;
 }
 
-const Features& features() { return g_features; }
 
 void PassThroughMsr(uint32_t msr) {
   // Three ranges of 8K MSRs, 2 bits each (read, write) per MSR.

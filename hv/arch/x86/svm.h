@@ -23,7 +23,11 @@ struct Features {
 // Boot CPU, once: probes the CPU and builds the shared I/O and MSR permission
 // maps. Returns the features; present == false says why SVM is unusable.
 const Features& Probe();
-const Features& features();
+namespace detail {
+extern Features g_features;
+}  // namespace detail
+// Inline: the exit path asks (NRIPS, ASIDs) on every #VMEXIT.
+inline const Features& features() { return detail::g_features; }
 
 // Every CPU: EFER.SVME, the host save area, this CPU's host-state VMCB.
 [[nodiscard]] bool EnableThisCpu();

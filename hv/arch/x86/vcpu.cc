@@ -20,6 +20,7 @@
 #include "hv/core/hypercall.h"
 #include "hv/core/sched.h"
 #include "hv/core/timer.h"
+#include "hv/lib/hot.h"
 #include "hv/lib/log.h"
 
 extern "C" void* memset(void* dst, int c, size_t n);
@@ -30,10 +31,8 @@ namespace arch {
 // --- Domains and vCPUs: x86's part ----------------------------------------
 
 bool DomainInit(Domain& d) {
-  const PhysAddr page = heap::AllocZeroedPage();
-  if (!page.value()) return false;
-  ++d.pages;
-  d.arch = new (PhysToVirt(page)) ArchDomain();
+  static_assert(sizeof(ArchDomain) <= kPageTailBytes<Domain>);
+  d.arch = new (PageTail(d)) ArchDomain();
   if (!d.arch->npt.Init(&heap::AllocZeroedPage, /*allow_1g=*/true)) return false;
   d.pages += d.arch->npt.pages_used();  // the root: DomainMap counts the rest
   return true;
@@ -75,7 +74,9 @@ void DomainFlushTlbs(Domain& d, const Vcpu* self) {
   // its CPU, or it is in here too (in hv, waiting as we do: two vCPUs never
   // wait for each other). Those still in the guest get an IPI, again every
   // 20 us until they exit.
-  d.arch->tlb_epoch.fetch_add(1);
+  for (uint32_t i = 0; i < d.vcpu_count; ++i) {
+    if (d.vcpus[i] && d.vcpus[i]->arch) d.vcpus[i]->arch->tlb_epoch.fetch_add(1);
+  }
   const uint64_t mine = self ? uint64_t{1} << self->id : 0;
   d.tlb_waiting.fetch_or(mine);  // a full barrier: the unmap is visible before we look
   uint64_t seen[kMaxVcpus];
@@ -115,20 +116,16 @@ void DomainFree(Domain& d) {
   if (!d.arch) return;
   x86::PlatformDestroy(d);
   d.arch->npt.Release([](PhysAddr p) { heap::FreePages(p, 0); });
-  heap::FreePages(VirtToPhys(d.arch), 0);
+  d.arch->~ArchDomain();  // its memory is the domain's page
   d.arch = nullptr;
 }
 
 bool VcpuInit(Vcpu& v) {
-  const PhysAddr page = heap::AllocZeroedPage();
+  static_assert(sizeof(ArchVcpu) <= kPageTailBytes<Vcpu>);
   const PhysAddr vmcb = heap::AllocZeroedPage();
-  if (!page.value() || !vmcb.value()) {
-    if (page.value()) heap::FreePages(page, 0);
-    if (vmcb.value()) heap::FreePages(vmcb, 0);
-    return false;
-  }
-  v.domain->pages += 2;
-  ArchVcpu* a = new (PhysToVirt(page)) ArchVcpu();
+  if (!vmcb.value()) return false;
+  v.domain->pages += 1;
+  ArchVcpu* a = new (PageTail(v)) ArchVcpu();
   a->vmcb = static_cast<x86::Vmcb*>(PhysToVirt(vmcb));
   a->vmcb_pa = vmcb;
   // FXSAVE image of a reset FPU: FCW 0x37f, MXCSR 0x1f80.
@@ -200,7 +197,7 @@ void VcpuFree(Vcpu& v) {
     if (cpu && cpu->fpu_owner == v.arch) cpu->fpu_owner = nullptr;
   }
   heap::FreePages(v.arch->vmcb_pa, 0);
-  heap::FreePages(VirtToPhys(v.arch), 0);
+  v.arch->~ArchVcpu();  // its memory is the vCPU's page
   v.arch = nullptr;
 }
 
@@ -232,17 +229,17 @@ void Inject(Exit& e, uint8_t vector, bool has_error = false, uint32_t error = 0)
                              (has_error ? kEventErrorValid | (uint64_t{error} << 32) : 0);
 }
 
-Next Ud(Exit& e) {
+HV_COLD Next Ud(Exit& e) {
   Inject(e, 6);
   return Next::kResume;
 }
 
-Next Cpuid(Exit& e) {
+HV_HOT Next Cpuid(Exit& e) {
   uint32_t r[4];
   const uint32_t leaf = static_cast<uint32_t>(e.vmcb.state.rax);
   const uint32_t subleaf = static_cast<uint32_t>(e.a.regs.rcx);
   GuestCpuid(e.v, leaf, subleaf, r);
-  PlatformCpuid(e.v, leaf, subleaf, r);
+  if (HasPlatform(e.v)) PlatformCpuid(e.v, leaf, subleaf, r);
   e.vmcb.state.rax = r[0];
   e.a.regs.rbx = r[1];
   e.a.regs.rcx = r[2];
@@ -320,7 +317,7 @@ void ReportRefusedMsr(Exit& e, bool write, uint32_t msr, uint64_t value) {
   (void)value;
 }
 
-Next Msr(Exit& e) {
+HV_COLD Next Msr(Exit& e) {
   const uint32_t msr = static_cast<uint32_t>(e.a.regs.rcx);
   const bool write = e.vmcb.control.exit_info1 != 0;
   uint64_t pv = (e.a.regs.rdx << 32) | static_cast<uint32_t>(e.vmcb.state.rax);
@@ -358,13 +355,13 @@ Next Msr(Exit& e) {
   return Next::kResume;
 }
 
-Next Ioio(Exit& e) {
+HV_HOT Next Ioio(Exit& e) {
   const uint64_t info = e.vmcb.control.exit_info1;
   const bool in = info & 1, string = info & 4;
   const uint16_t port = static_cast<uint16_t>(info >> 16);
   const unsigned size = (info & 0x10) ? 1 : (info & 0x20) ? 2 : 4;
   uint32_t value = static_cast<uint32_t>(e.vmcb.state.rax);
-  if (!string && PlatformIo(e.v, in, port, size, &value)) {
+  if (!string && HasPlatform(e.v) && PlatformIo(e.v, in, port, size, &value)) {
     if (in) {
       const uint64_t mask = size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
       e.vmcb.state.rax = (e.vmcb.state.rax & ~mask) | (value & mask);
@@ -386,11 +383,11 @@ Next Ioio(Exit& e) {
 
 bool InterruptsOn(const Exit& e) { return e.vmcb.state.rflags & kRflagsIf; }
 
-Next Hlt(Exit& e) {
+HV_COLD Next Hlt(Exit& e) {
   Skip(e, 1);
   // An upcall stays pending in hv until it is injected, so this sees it; a
   // platform's interrupts wait in its local APIC.
-  const bool pending = HasPlatform(*e.v.domain) ? PlatformPendingVector(e.v) >= 0
+  const bool pending = HasPlatform(e.v) ? PlatformPendingVector(e.v) >= 0
                                                 : e.v.upcall_pending.load();
   if ((InterruptsOn(e) && pending) || e.v.wake_pending.exchange(false)) {
     return Next::kResume;
@@ -403,7 +400,7 @@ Next Hlt(Exit& e) {
 // hardware, to the halted CPU: after the HLT. (QEMU's TCG opens the window
 // between "sti" and "hlt", inside the STI shadow; delivering there would run
 // the handler first and then halt on an event already taken.)
-Next InterruptWindow(Exit& e) {
+HV_COLD Next InterruptWindow(Exit& e) {
   e.vmcb.control.int_ctl &= ~(kIntCtlVIrq | kIntCtlVIgnTpr | (0xfu << 16));
   e.vmcb.control.intercept_misc1 &= ~kIntercept1Vintr;
   uint8_t insn = 0;
@@ -421,7 +418,7 @@ Next InterruptWindow(Exit& e) {
 // With a virtual platform (Linux), the interrupt comes from the vCPU's local
 // APIC instead: the highest pending vector, acknowledged when injected.
 void DeliverUpcall(Exit& e) {
-  const bool platform = HasPlatform(*e.v.domain);
+  const bool platform = HasPlatform(e.v);
   int vector;
   if (platform) {
     e.v.upcall_pending.store(false);  // "look at the APIC": looking now
@@ -443,7 +440,7 @@ void DeliverUpcall(Exit& e) {
   c.intercept_misc1 |= kIntercept1Vintr;
 }
 
-Next Vmmcall(Exit& e) {
+HV_HOT Next Vmmcall(Exit& e) {
   const uint64_t args[5] = {e.a.regs.rdi, e.a.regs.rsi, e.a.regs.rdx, e.a.regs.r10, e.a.regs.r8};
   // Only from the guest's ring 0: a user process must not reach hv directly.
   if (e.vmcb.state.cpl != 0) return Ud(e);
@@ -460,14 +457,12 @@ Next Vmmcall(Exit& e) {
   return Next::kResume;
 }
 
-Next Skip2(Exit& e) {  // INVD, WBINVD: nothing to do for a guest
+HV_COLD Next Skip2(Exit& e) {  // INVD, WBINVD: nothing to do for a guest
   Skip(e, 2);
   return Next::kResume;
 }
 
-Next Nothing(Exit&) { return Next::kResume; }  // INTR, NMI, SMI: the host handles them
-
-Next Exception(Exit& e) {
+HV_COLD Next Exception(Exit& e) {
   const uint32_t vector = static_cast<uint32_t>(e.vmcb.control.exit_code - kExitExceptionBase);
   if (vector == 18) {
     domains::Crash(e.v.domain, "machine check while running v%u at RIP 0x%lx", e.v.id,
@@ -487,7 +482,7 @@ void CrashReport(Exit& e, const char* what) {
                  s.efer & ~(uint64_t{1} << 12));
 }
 
-Next Shutdown(Exit& e) {
+HV_COLD Next Shutdown(Exit& e) {
   CrashReport(e, "triple fault");
   return Next::kStop;
 }
@@ -519,7 +514,7 @@ void SetGpr(Exit& e, uint8_t n, uint64_t v) {
 
 // A device register of the virtual platform: decode the access, perform it.
 bool EmulateMmio(Exit& e, uint64_t gpa) {
-  if (!HasPlatform(*e.v.domain)) return false;
+  if (!HasPlatform(e.v)) return false;
   uint8_t insn[15];
   const uint64_t rip = e.vmcb.state.cs.base + e.vmcb.state.rip;
   size_t n = 0;
@@ -533,7 +528,7 @@ bool EmulateMmio(Exit& e, uint64_t gpa) {
   return true;
 }
 
-Next Npf(Exit& e) {
+HV_COLD Next Npf(Exit& e) {
   const uint64_t err = e.vmcb.control.exit_info1, gpa = e.vmcb.control.exit_info2;
   if (!(err & 1) && EmulateMmio(e, gpa)) return Next::kResume;
   domains::Crash(e.v.domain, "v%u: %s of guest-physical 0x%lx, outside its memory, at RIP 0x%lx",
@@ -542,29 +537,30 @@ Next Npf(Exit& e) {
   return Next::kStop;
 }
 
-Next TaskSwitch(Exit& e) {
+HV_COLD Next TaskSwitch(Exit& e) {
   CrashReport(e, "task switch (unsupported)");
   return Next::kStop;
 }
 
-using Handler = Next (*)(Exit&);
-
-Handler HandlerFor(uint64_t code) {
+// Direct calls, not a table of pointers: the hot handlers inline here and
+// no indirect branch is taken (hv/lib/hot.h).
+HV_HOT Next Handle(Exit& e, uint64_t code) {
   switch (code) {
+    case kExitVmmcall: return Vmmcall(e);
+    case kExitIoio: return Ioio(e);
+    case kExitCpuid: return Cpuid(e);
     case kExitIntr:
     case kExitNmi:
     case kExitSmi:
-    case kExitInit: return Nothing;
-    case kExitVintr: return InterruptWindow;
-    case kExitCpuid: return Cpuid;
+    case kExitInit: return Next::kResume;  // the host handles them
+    case kExitHlt: return Hlt(e);
+    case kExitVintr: return InterruptWindow(e);
+    case kExitMsr: return Msr(e);
+    case kExitNpf: return Npf(e);
     case kExitInvd:
-    case kExitWbinvd: return Skip2;
-    case kExitHlt: return Hlt;
-    case kExitIoio: return Ioio;
-    case kExitMsr: return Msr;
-    case kExitTaskSwitch: return TaskSwitch;
-    case kExitShutdown: return Shutdown;
-    case kExitVmmcall: return Vmmcall;
+    case kExitWbinvd: return Skip2(e);
+    case kExitTaskSwitch: return TaskSwitch(e);
+    case kExitShutdown: return Shutdown(e);
     case kExitVmrun:
     case kExitVmload:
     case kExitVmsave:
@@ -574,11 +570,13 @@ Handler HandlerFor(uint64_t code) {
     case kExitInvlpga:
     case kExitMonitor:
     case kExitMwait:
-    case kExitXsetbv: return Ud;
-    case kExitNpf: return Npf;
+    case kExitXsetbv: return Ud(e);
     default:
-      if (code >= kExitExceptionBase && code < kExitExceptionBase + 32) return Exception;
-      return nullptr;
+      if (code >= kExitExceptionBase && code < kExitExceptionBase + 32) return Exception(e);
+      domains::Crash(e.v.domain, "v%u: unexpected #VMEXIT 0x%lx (info1 0x%lx, info2 0x%lx) at RIP 0x%lx",
+                     e.v.id, code, e.vmcb.control.exit_info1, e.vmcb.control.exit_info2,
+                     e.vmcb.state.rip);
+      return Next::kStop;
   }
 }
 
@@ -599,18 +597,37 @@ void SwitchLazyState(PerCpu& cpu, arch::ArchVcpu& a) {
 }
 
 // A VMRUN flushes the guest TLB only when this CPU starts a new generation of
-// ASIDs (asid.h).
-void AssignAsid(PerCpu& cpu, arch::ArchVcpu& a, arch::ArchDomain& d) {
+// ASIDs (asid.h). Once per RunVcpu, and again when the vCPU's TLB epoch moves:
+// while the loop runs, no other vCPU takes this CPU's ASIDs.
+HV_COLD void AssignAsid(PerCpu& cpu, arch::ArchVcpu& a) {
   Vmcb& vmcb = *a.vmcb;
   const bool flush = x86::AssignAsid(cpu.asids, cpu.index, svm::features().asids,
-                                     d.tlb_epoch.load(std::memory_order_acquire), a.asid);
-  vmcb.control.tlb_control = flush ? kTlbControlFlushAll : kTlbControlNone;
+                                     a.tlb_epoch.load(std::memory_order_acquire), a.asid);
+  if (flush) vmcb.control.tlb_control = kTlbControlFlushAll;  // the next VMRUN's only
   vmcb.control.guest_asid = a.asid.asid;
 }
 
-}  // namespace
+// Why v must leave its CPU now, if it must: its domain stopping or paused,
+// or the scheduler's call (slice over, a wake-up that preempts).
+HV_COLD bool MustLeave(const Vcpu& v, uint32_t cpu, sched::PutReason* why) {
+  const DomainState ds = v.domain->state;
+  if (ds == DomainState::kShuttingDown || ds == DomainState::kDead) {
+    *why = sched::PutReason::kStopped;
+    return true;
+  }
+  if (sched::NeedResched(cpu)) {
+    *why = sched::PutReason::kPreempted;
+    return true;
+  }
+  if (v.domain->paused.load()) {  // HV_DOMCTL_PAUSE: off the CPU until unpaused
+    *why = sched::PutReason::kBlocked;
+    return true;
+  }
+  return false;
+}
 
-uint32_t ExitBucket(uint64_t code) {
+// PerCpu::exit_counts' bucket of an exit (names: ExitBucketName).
+inline uint32_t ExitBucket(uint64_t code) {
   switch (code) {
     case kExitIntr: return 1;
     case kExitNmi: return 2;
@@ -627,6 +644,8 @@ uint32_t ExitBucket(uint64_t code) {
   }
 }
 
+}  // namespace
+
 const char* ExitBucketName(uint32_t bucket) {
   static constexpr const char* kNames[kExitBuckets] = {
       "other", "intr", "nmi", "cpuid", "hlt", "ioio", "msr", "vmmcall", "npf", "shutdown",
@@ -634,7 +653,7 @@ const char* ExitBucketName(uint32_t bucket) {
   return bucket < kExitBuckets ? kNames[bucket] : "?";
 }
 
-void GuestCpuid(const Vcpu& v, uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
+HV_HOT void GuestCpuid(const Vcpu& v, uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
   out[0] = out[1] = out[2] = out[3] = 0;
   if (leaf >= 0x40000000 && leaf < 0x40000100) {
     if (leaf == 0x40000000) {
@@ -698,6 +717,56 @@ void GuestCpuid(const Vcpu& v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
   }
 }
 
+namespace {
+
+// RunVcpu's loop: enters the guest until v must leave its CPU, and says why.
+// Per exit it reads and writes only the stack, the vCPU's page and its VMCB,
+// and the globals in .data.hot (hv/lib/hot.h); exit counts go to `exits`.
+[[gnu::noinline]] HV_HOT sched::PutReason RunLoop(Exit& e, PerCpu& cpu, uint64_t exits[kExitBuckets]) {
+  Vcpu& v = e.v;
+  arch::ArchVcpu& a = e.a;
+  const uint32_t me = cpu.index;
+  const uint64_t host_vmcb_pa = cpu.host_vmcb_pa;
+  sched::PutReason why = sched::PutReason::kPreempted;
+  // IF stays set from here on and GIF masks interrupts (and NMIs) from each
+  // CLGI to the STGI after the world switch; with IF set a physical interrupt
+  // ends the guest (V_INTR_MASKING). Toggling IF too would cost two more
+  // TB ends per exit under TCG (STI's shadow).
+  Sti();
+  // The domain's state is looked at first and then whenever the scheduler
+  // asks (sched::Stop and HV_DOMCTL_PAUSE raise NeedResched and kick).
+  bool look = true;
+  for (;;) {
+    smp::RunCpu0Work();  // the console, even while CPU0 runs guests
+    Clgi();
+    if ((look || sched::NeedResched(me)) && MustLeave(v, me, &why)) break;
+    look = false;
+    if (a.tlb_epoch.load(std::memory_order_acquire) != a.asid.epoch) AssignAsid(cpu, a);
+    DeliverUpcall(e);
+    // Host interrupts that ended the guest are taken inside, at its STGI.
+    svm_vmrun(&a.regs, a.vmcb_pa.value(), host_vmcb_pa);
+    e.vmcb.control.tlb_control = kTlbControlNone;
+    ++v.exits;
+    const uint64_t code = e.vmcb.control.exit_code;
+    ++exits[ExitBucket(code)];
+    // An event interrupted by the exit is delivered again on the next entry.
+    e.vmcb.control.event_inj = 0;
+    if (e.vmcb.control.exit_int_info & kEventValid) {
+      e.vmcb.control.event_inj = e.vmcb.control.exit_int_info;
+    }
+    const Next next = Handle(e, code);
+    if (next == Next::kResume) continue;
+    return next == Next::kYield     ? sched::PutReason::kYielded
+           : next == Next::kBlock   ? sched::PutReason::kBlocked
+           : next == Next::kOffline ? sched::PutReason::kOffline
+                                    : sched::PutReason::kStopped;
+  }
+  Stgi();  // it left between CLGI and the world switch
+  return why;
+}
+
+}  // namespace
+
 void RunVcpu(Vcpu& v) {
   PerCpu& cpu = ThisCpu();
   arch::ArchVcpu& a = *v.arch;
@@ -709,51 +778,15 @@ void RunVcpu(Vcpu& v) {
   slice.fn = SliceEnd;
   slice.data = reinterpret_cast<void*>(uintptr_t{cpu.index});
   timer::Set(&slice, start + sched::SliceNs(&v));
-  sched::PutReason why = sched::PutReason::kPreempted;
-  for (;;) {
-    smp::RunCpu0Work();  // the console, even while CPU0 runs guests
-    Cli();
-    const DomainState ds = v.domain->state;
-    if (ds == DomainState::kShuttingDown || ds == DomainState::kDead) {
-      why = sched::PutReason::kStopped;
-      break;
-    }
-    if (sched::NeedResched(cpu.index)) break;
-    if (v.domain->paused.load()) {  // HV_DOMCTL_PAUSE: off the CPU until unpaused
-      why = sched::PutReason::kBlocked;
-      break;
-    }
-    SwitchLazyState(cpu, a);
-    DeliverUpcall(e);
-    AssignAsid(cpu, a, *v.domain->arch);
-    svm_vmrun(&a.regs, a.vmcb_pa.value(), cpu.host_vmcb_pa);
-    // Host interrupts that ended the guest are taken here.
-    asm volatile("sti; nop" ::: "memory");
-    ++v.exits;
-    const uint64_t code = e.vmcb.control.exit_code;
-    ++cpu.exit_counts[ExitBucket(code)];
-    // An event interrupted by the exit is delivered again on the next entry.
-    e.vmcb.control.event_inj = 0;
-    if (e.vmcb.control.exit_int_info & kEventValid) {
-      e.vmcb.control.event_inj = e.vmcb.control.exit_int_info;
-    }
-    Handler h = IsInvalidExit(code) ? nullptr : HandlerFor(code);
-    if (!h) {
-      domains::Crash(v.domain, "v%u: unexpected #VMEXIT 0x%lx (info1 0x%lx, info2 0x%lx) at RIP 0x%lx",
-                     v.id, code, e.vmcb.control.exit_info1, e.vmcb.control.exit_info2,
-                     e.vmcb.state.rip);
-      why = sched::PutReason::kStopped;
-      break;
-    }
-    const Next next = h(e);
-    if (next == Next::kResume) continue;
-    why = next == Next::kYield     ? sched::PutReason::kYielded
-          : next == Next::kBlock   ? sched::PutReason::kBlocked
-          : next == Next::kOffline ? sched::PutReason::kOffline
-                                   : sched::PutReason::kStopped;
-    break;
-  }
-  Sti();
+  // Once per run rather than per exit: while RunLoop runs, nothing else uses
+  // this CPU's FPU, TSC_AUX or ASIDs, and hv's own FS/GS/TR/syscall MSRs do
+  // not change.
+  svm_save_host(cpu.host_vmcb_pa);
+  SwitchLazyState(cpu, a);
+  AssignAsid(cpu, a);
+  uint64_t exits[kExitBuckets] = {};
+  const sched::PutReason why = RunLoop(e, cpu, exits);
+  for (uint32_t b = 0; b < kExitBuckets; ++b) cpu.exit_counts[b] += exits[b];
   timer::Cancel(&slice);
   const uint64_t ran = arch::NowNs() - start;
   v.runtime_ns += ran;

@@ -13,7 +13,6 @@ namespace hv::x86 {
 void RunVcpu(Vcpu& v);
 
 // Exit counters: a name per bucket of PerCpu::exit_counts.
-uint32_t ExitBucket(uint64_t exit_code);
 const char* ExitBucketName(uint32_t bucket);
 inline constexpr uint32_t kExitBuckets = 16;
 

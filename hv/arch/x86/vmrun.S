@@ -3,13 +3,15 @@
  *
  * void svm_vmrun(GuestRegs* regs, uint64_t vmcb_pa, uint64_t host_vmcb_pa)
  *
- * Called with interrupts off. CLGI first, so nothing interrupts the switch;
- * then the host's FS/GS/TR/LDTR/syscall MSRs go to its VMCB (VMSAVE), IF is
- * set so that physical interrupts end the guest (V_INTR_MASKING) yet stay
- * pending while GIF is 0, the guest's state comes in (VMLOAD, its registers),
- * VMRUN. At #VMEXIT the CPU restores RSP and RAX (= vmcb_pa); the guest's
- * registers and VMSAVE state are stored, IF cleared, the host state loaded
- * back, and STGI: a pending interrupt is taken at the caller's next STI. */
+ * Called after CLGI with IF set (RunVcpu): nothing interrupts the switch,
+ * yet a physical interrupt ends the guest (V_INTR_MASKING) and stays pending
+ * while GIF is 0. The host's FS/GS/TR/LDTR/syscall MSRs are already in its
+ * VMCB (svm_save_host: they never change while a vCPU runs, so they are
+ * saved once per RunVcpu, as KVM does per vcpu_load, not per exit).
+ * The guest's state comes in (VMLOAD, its registers), VMRUN. At #VMEXIT the
+ * CPU restores RSP and RAX (= vmcb_pa); the guest's registers and VMSAVE
+ * state are stored, the host's loaded back, and STGI: an interrupt that
+ * ended the guest is taken right there. */
 
 /* Offsets in GuestRegs (vcpu_arch.h); RAX lives in the VMCB. */
 #define R_RBX 0
@@ -27,7 +29,7 @@
 #define R_R14 96
 #define R_R15 104
 
-    .text
+    .section .text.hot, "ax"   /* beside the exit path: hv/lib/hot.h */
     .globl svm_vmrun
 svm_vmrun:
     pushq %rbp
@@ -39,11 +41,6 @@ svm_vmrun:
     pushq %rdi                  /* 16(%rsp): regs */
     pushq %rdx                  /*  8(%rsp): host VMCB */
     pushq %rsi                  /*  0(%rsp): guest VMCB */
-
-    clgi
-    movq %rdx, %rax
-    vmsave %rax
-    sti
 
     movq %rdi, %rax
     movq R_RBX(%rax), %rbx
@@ -81,7 +78,6 @@ svm_vmrun:
     movq %r14, R_R14(%rax)
     movq %r15, R_R15(%rax)
 
-    cli
     movq 8(%rsp), %rax
     vmload %rax
     stgi
@@ -93,6 +89,13 @@ svm_vmrun:
     popq %r12
     popq %rbx
     popq %rbp
+    ret
+
+/* void svm_save_host(uint64_t host_vmcb_pa): VMSAVE of the host's state. */
+    .globl svm_save_host
+svm_save_host:
+    movq %rdi, %rax
+    vmsave %rax
     ret
 
     .section .note.GNU-stack, "", @progbits
