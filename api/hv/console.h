@@ -44,4 +44,17 @@ struct hv_console_read {
 HV_STATIC_ASSERT(sizeof(struct hv_console_read) == 40, hv_console_read_size);
 HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_console_read, end) == 32, hv_console_read_end);
 
+/* HV_CONSOLE_INPUT(uint64_t gpa, uint64_t len): takes up to len bytes of
+ * hv's console input for the caller into its memory at gpa; returns how many
+ * (0: none waiting). Input comes to a domain while hv's console is switched
+ * to it (Ctrl-A three times on hv's console cycles through the domains with
+ * a UART and those with HV_VIRQ_CONSOLE bound on vCPU 0) and it has no
+ * virtual UART; each byte raises HV_VIRQ_CONSOLE on its vCPU 0. hv queues
+ * HV_CONSOLE_INPUT_QUEUE bytes and drops what comes beyond, as a UART
+ * overruns. Bytes that cannot be copied stay queued.
+ * Errors: HV_EFAULT (not the caller's memory), HV_EINVAL (len over
+ * HV_CONSOLE_WRITE_MAX). */
+#define HV_CONSOLE_INPUT HV_OP(HV_FAMILY_CONSOLE, 0x02)
+#define HV_CONSOLE_INPUT_QUEUE 256
+
 #endif /* HV_API_CONSOLE_H */

@@ -54,7 +54,7 @@ HV_STATIC_ASSERT(HV_OFFSETOF(struct hv_event_page, mask) == 128, hv_event_page_m
  * virq or vcpu), HV_EEXIST (virq already bound on that vCPU), HV_ENOSPC. */
 #define HV_EVTCHN_BIND_VIRQ HV_OP(HV_FAMILY_EVTCHN, 0x04)
 #define HV_VIRQ_TIMER 0        /* the vCPU's one-shot timer (HV_SCHED_SET_TIMER) */
-#define HV_VIRQ_CONSOLE 1      /* console input (dom0) */
+#define HV_VIRQ_CONSOLE 1      /* hv's console input waits (HV_CONSOLE_INPUT) */
 #define HV_VIRQ_DOMAIN_STATE 2 /* a domain changed state (dom0) */
 #define HV_VIRQ_COUNT 3
 

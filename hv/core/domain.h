@@ -109,13 +109,27 @@ struct Domain {
 
   struct DomainEvents* events = nullptr;  // event channels (events.h), once used
 
+  // hv's console input while the console is switched to this domain and it
+  // has no UART of its own (HV_VIRQ_CONSOLE, HV_CONSOLE_INPUT): bytes not
+  // yet read, from input_start, wrapping. Under `lock`.
+  static constexpr uint32_t kInputRing = 256;
+  char input[kInputRing] = {};
+  uint32_t input_start = 0;
+  uint32_t input_len = 0;
+
   uint32_t refused_msrs = 0;  // reported so far (the exit handler's)
   // A running domain paused by its controller: its vCPUs stay off the CPUs
   // (blocked) until unpaused. kPaused is the state of one never started.
   std::atomic<bool> paused{false};
 
-  SpinLock lock;  // guards state, reason and the console line
+  SpinLock lock;  // guards state, reason, the console line and input
   arch::ArchDomain* arch = nullptr;
+  // References (domains::DomainRef), one of them the domain table's while
+  // the domain is in it; the last one gone frees it.
+  std::atomic<uint32_t> refs{0};
+  // Create has finished building it: before, its id is taken but nothing
+  // finds it (INFO would see a domain without its vCPUs).
+  std::atomic<bool> built{false};
 };
 
 }  // namespace hv

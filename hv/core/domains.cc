@@ -156,11 +156,24 @@ void FreeDomain(Domain* d) {
   for (uint32_t i = 0; i < d->vcpu_count; ++i) {
     if (!d->vcpus[i]) continue;
     arch::VcpuFree(*d->vcpus[i]);
+    memset(static_cast<void*>(d->vcpus[i]), 0xdb, kPageSize);  // as the domain's, below
     heap::FreePages(arch::VirtToPhys(d->vcpus[i]), 0);
   }
   FreeMemory(*d);
   arch::DomainFree(*d);
+  // Poisoned, so that a use after free faults on a non-canonical pointer (and
+  // says so in a panic report) rather than reading what the page holds next.
+  memset(static_cast<void*>(d), 0xdb, kPageSize);
   heap::FreePages(arch::VirtToPhys(d), 0);
+}
+
+// Drops a reference; the last one frees the domain.
+void Release(Domain* d) {
+  if (d->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  const uint32_t id = d->id;
+  const uint64_t pages = d->pages;
+  FreeDomain(d);
+  HV_INFO("d%u: destroyed, %lu KiB returned", id, pages * 4);
 }
 
 // A Domain or Vcpu at the start of a zeroed page; the arch's part goes in
@@ -344,16 +357,20 @@ Status Create(const DomainParams& p, Domain** out) {
       return Status::kNoSlot;
     }
     d->id = id;
+    d->refs.store(1);  // the table's
     g_domains[id] = d;  // reserved; not visible as running until started
   }
   Status st = arch::DomainInit(*d) ? AllocateMemory(*d) : Status::kNoMemory;
   for (uint32_t i = 0; st == Status::kOk && i < p.vcpus; ++i) st = AddVcpu(*d, p.affinity);
   if (st != Status::kOk) {
-    SpinGuard guard(g_lock);
-    g_domains[d->id] = nullptr;
-    FreeDomain(d);
+    {
+      SpinGuard guard(g_lock);
+      g_domains[d->id] = nullptr;
+    }
+    Release(d);  // another CPU may have found it meanwhile
     return st;
   }
+  d->built.store(true, std::memory_order_release);
   HV_INFO("d%u (%s): created, %lu MiB in %lu blocks, %u vCPUs", d->id, d->name,
           d->memory_bytes >> 20, d->block_count, d->vcpu_count);
   *out = d;
@@ -460,17 +477,28 @@ Status Destroy(Domain* d) {
     if (g_domains[d->id] != d) return Status::kNotFound;
     g_domains[d->id] = nullptr;
   }
-  const uint32_t id = d->id;
   events::Teardown(*d);  // cancels vCPU timers, unbinds peers
-  const uint64_t pages = d->pages;
-  FreeDomain(d);
-  HV_INFO("d%u: destroyed, %lu KiB returned", id, pages * 4);
+  Release(d);            // the table's reference
   return Status::kOk;
+}
+
+void DomainRef::Reset() {
+  if (d_) Release(d_);
+  d_ = nullptr;
+}
+
+DomainRef Get(uint32_t id) {
+  SpinGuard guard(g_lock);
+  Domain* d = id < kMaxDomains ? g_domains[id] : nullptr;
+  if (!d || !d->built.load(std::memory_order_acquire)) return DomainRef();
+  d->refs.fetch_add(1, std::memory_order_relaxed);  // the table holds one: not 0
+  return DomainRef(d);
 }
 
 Domain* Find(uint32_t id) {
   SpinGuard guard(g_lock);
-  return id < kMaxDomains ? g_domains[id] : nullptr;
+  Domain* d = id < kMaxDomains ? g_domains[id] : nullptr;
+  return d && d->built.load(std::memory_order_acquire) ? d : nullptr;
 }
 
 uint32_t Count() {
@@ -634,6 +662,30 @@ uint32_t ConsoleRead(Domain* d, uint64_t* position, char* out, uint32_t size, ui
     out[n] = d->console_ring[(*position + n) % kConsoleRing];
   }
   return n;
+}
+
+bool ConsoleInput(Domain& d, char c) {
+  {
+    SpinGuard guard(d.lock);
+    if (d.input_len == Domain::kInputRing) return false;
+    d.input[(d.input_start + d.input_len++) % Domain::kInputRing] = c;
+  }
+  events::RaiseVirq(*d.vcpus[0], HV_VIRQ_CONSOLE);
+  return true;
+}
+
+uint32_t ConsoleInputPeek(Domain& d, char* out, uint32_t size) {
+  SpinGuard guard(d.lock);
+  uint32_t n = 0;
+  for (; n < size && n < d.input_len; ++n) out[n] = d.input[(d.input_start + n) % Domain::kInputRing];
+  return n;
+}
+
+void ConsoleInputDone(Domain& d, uint32_t n) {
+  SpinGuard guard(d.lock);
+  if (n > d.input_len) n = d.input_len;
+  d.input_start = (d.input_start + n) % Domain::kInputRing;
+  d.input_len -= n;
 }
 
 }  // namespace domains

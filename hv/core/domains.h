@@ -34,9 +34,45 @@ Status SetVcpuCount(Domain* d, uint32_t count);
 void Shutdown(Domain* d, ShutdownReason reason);
 // A report on hv's console, then Shutdown(kCrash).
 void Crash(Domain* d, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
-// Frees everything of a kDead domain; its id may be reused.
+// Takes a kDead domain out of the table (its id may be reused) and frees
+// everything of it once no DomainRef is left.
 Status Destroy(Domain* d);
 
+// A counted reference to a domain. The domain's memory stays until the last
+// reference is gone, even if the domain is destroyed meanwhile (it is then no
+// longer found by id): what one CPU looks up, another may destroy.
+class DomainRef {
+ public:
+  DomainRef() = default;
+  ~DomainRef() { Reset(); }
+  DomainRef(DomainRef&& o) : d_(o.d_) { o.d_ = nullptr; }
+  DomainRef& operator=(DomainRef&& o) {
+    if (this != &o) {
+      Reset();
+      d_ = o.d_;
+      o.d_ = nullptr;
+    }
+    return *this;
+  }
+  DomainRef(const DomainRef&) = delete;
+  DomainRef& operator=(const DomainRef&) = delete;
+
+  Domain* get() const { return d_; }
+  Domain* operator->() const { return d_; }
+  Domain& operator*() const { return *d_; }
+  explicit operator bool() const { return d_ != nullptr; }
+  void Reset();
+
+ private:
+  friend DomainRef Get(uint32_t id);
+  explicit DomainRef(Domain* d) : d_(d) {}
+  Domain* d_ = nullptr;
+};
+
+// The domain with this id, counted; empty if there is none.
+DomainRef Get(uint32_t id);
+// The same, uncounted: only for code that a destroy waits for (the event
+// channels, under their lock, which Destroy takes before the domain can go).
 Domain* Find(uint32_t id);
 uint32_t Count();  // domains that exist, dead or alive
 
@@ -88,5 +124,13 @@ void ConsoleWrite(Domain* d, const char* bytes, size_t len);
 // (moved up to the oldest byte the ring still holds); returns the count and
 // the stream's end.
 uint32_t ConsoleRead(Domain* d, uint64_t* position, char* out, uint32_t size, uint64_t* end);
+// Console input for a domain without a UART: queued, then HV_VIRQ_CONSOLE on
+// its vCPU 0. False (the byte dropped, as a UART overruns) if the queue is full.
+bool ConsoleInput(Domain& d, char c);
+// The oldest `size` bytes of queued input at most, left queued until
+// ConsoleInputDone(d, n) takes the first n of them: nothing is lost if they
+// cannot be handed to the domain.
+uint32_t ConsoleInputPeek(Domain& d, char* out, uint32_t size);
+void ConsoleInputDone(Domain& d, uint32_t n);
 
 }  // namespace hv::domains

@@ -239,6 +239,12 @@ void RaiseVirq(Vcpu& v, uint32_t virq) {
   if (!v.polling.load()) Kick(v, false);  // a block ends even without a bound port
 }
 
+bool VirqBound(const Domain& d, uint32_t vcpu, uint32_t virq) {
+  Locked guard;
+  return d.events && vcpu < d.vcpu_count && virq < HV_VIRQ_COUNT &&
+         d.events->virq_port[vcpu][virq] != 0;
+}
+
 int64_t PollCheck(Domain& d, const uint32_t* ports, uint32_t count) {
   Locked guard;
   if (!d.events || !d.events->page) return HV_EINVAL;

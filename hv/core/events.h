@@ -26,6 +26,9 @@ int64_t Unmask(Domain& d, uint64_t port);
 // interrupt context.
 void RaiseVirq(Vcpu& v, uint32_t virq);
 
+// Whether the domain has a port bound to `virq` on vCPU `vcpu`.
+bool VirqBound(const Domain& d, uint32_t vcpu, uint32_t virq);
+
 // Makes the vCPU look at its events: marks an upcall and wakes it if blocked.
 void Kick(Vcpu& v, bool upcall);
 

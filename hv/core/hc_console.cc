@@ -37,10 +37,10 @@ Result Read(Vcpu& v, const Args& a) {
   if (req.domain_id != v.domain->id && !v.domain->privileged) return Value(HV_EPERM);
   const uint64_t mem = v.domain->memory_bytes;
   if (req.buffer_gpa > mem || req.size > mem - req.buffer_gpa) return Value(HV_EFAULT);
-  Domain* d = domains::Find(req.domain_id);
+  const domains::DomainRef d = domains::Get(req.domain_id);
   if (!d) return Value(HV_ESRCH);
   char chunk[HV_CONSOLE_WRITE_MAX];
-  req.returned = domains::ConsoleRead(d, &req.position, chunk, req.size, &req.end);
+  req.returned = domains::ConsoleRead(d.get(), &req.position, chunk, req.size, &req.end);
   if (!domains::CopyToGuest(*v.domain, GuestPhysAddr(req.buffer_gpa), chunk, req.returned) ||
       !domains::CopyToGuest(*v.domain, GuestPhysAddr(a[0]), &req, sizeof(req))) {
     return Value(HV_EFAULT);
@@ -48,14 +48,30 @@ Result Read(Vcpu& v, const Args& a) {
   return Value(HV_OK);
 }
 
+static_assert(Domain::kInputRing == HV_CONSOLE_INPUT_QUEUE);
+
+Result Input(Vcpu& v, const Args& a) {
+  const uint64_t gpa = a[0], len = a[1];
+  if (len > HV_CONSOLE_WRITE_MAX) return Value(HV_EINVAL);
+  if (gpa > v.domain->memory_bytes || len > v.domain->memory_bytes - gpa) return Value(HV_EFAULT);
+  char chunk[HV_CONSOLE_WRITE_MAX];
+  const uint32_t n = domains::ConsoleInputPeek(*v.domain, chunk, static_cast<uint32_t>(len));
+  // Taken only once they are the domain's: a bad buffer loses no input.
+  if (!domains::CopyToGuest(*v.domain, GuestPhysAddr(gpa), chunk, n)) return Value(HV_EFAULT);
+  domains::ConsoleInputDone(*v.domain, n);
+  return Value(n);
+}
+
 HV_HOT_RODATA constexpr Op kOps[] = {
     {HV_OP_NUMBER(HV_CONSOLE_WRITE), Write},
     {HV_OP_NUMBER(HV_CONSOLE_READ), Read},
+    {HV_OP_NUMBER(HV_CONSOLE_INPUT), Input},
 };
 
 }  // namespace
 
-HV_HOT_RODATA const Family kConsoleFamily = {HV_FAMILY_CONSOLE, HV_CONSOLE_INTERFACE_VERSION, Permission::kSelf,
-                               kOps, sizeof(kOps) / sizeof(kOps[0])};
+HV_HOT_RODATA const Family kConsoleFamily = {HV_FAMILY_CONSOLE, HV_CONSOLE_INTERFACE_VERSION,
+                                             Permission::kSelf, kOps,
+                                             sizeof(kOps) / sizeof(kOps[0])};
 
 }  // namespace hv::hypercall

@@ -96,7 +96,7 @@ Result Create(Vcpu& v, const Args& a) {
   }
   SpinGuard guard(g_domctl_lock);
   for (uint32_t id = 0; id < kMaxDomains; ++id) {
-    const Domain* o = domains::Find(id);
+    const domains::DomainRef o = domains::Get(id);
     if (o && SameName(o->name, arg.name)) return Value(HV_EEXIST);
   }
   // Far more than there is: refused before anything is allocated. (Nearly
@@ -125,9 +125,9 @@ Result Destroy(Vcpu& v, const Args& a) {
   hv_domctl_domain arg;
   if (const int64_t r = Read(v, a[0], &arg); r != HV_OK) return Value(r);
   SpinGuard guard(g_domctl_lock);
-  Domain* d = domains::Find(arg.domain_id);
+  const domains::DomainRef d = domains::Get(arg.domain_id);
   if (!d) return Value(HV_ESRCH);
-  if (d == v.domain) return Value(HV_EINVAL);
+  if (d.get() == v.domain) return Value(HV_EINVAL);
   {
     SpinGuard dg(d->lock);
     // A domain that never started has no vCPU on any CPU or queue: it is
@@ -135,16 +135,16 @@ Result Destroy(Vcpu& v, const Args& a) {
     if (HasNotStarted(d->state)) d->state = DomainState::kDead;
     if (d->state != DomainState::kDead) return Value(HV_EBUSY);
   }
-  return Value(FromStatus(domains::Destroy(d)));
+  return Value(FromStatus(domains::Destroy(d.get())));
 }
 
 Result Pause(Vcpu& v, const Args& a) {
   hv_domctl_domain arg;
   if (const int64_t r = Read(v, a[0], &arg); r != HV_OK) return Value(r);
   SpinGuard guard(g_domctl_lock);
-  Domain* d = domains::Find(arg.domain_id);
+  const domains::DomainRef d = domains::Get(arg.domain_id);
   if (!d) return Value(HV_ESRCH);
-  if (d == v.domain) return Value(HV_EINVAL);
+  if (d.get() == v.domain) return Value(HV_EINVAL);
   {
     SpinGuard dg(d->lock);
     if (HasNotStarted(d->state)) {
@@ -175,9 +175,9 @@ Result Unpause(Vcpu& v, const Args& a) {
   hv_domctl_domain arg;
   if (const int64_t r = Read(v, a[0], &arg); r != HV_OK) return Value(r);
   SpinGuard guard(g_domctl_lock);
-  Domain* d = domains::Find(arg.domain_id);
+  const domains::DomainRef d = domains::Get(arg.domain_id);
   if (!d) return Value(HV_ESRCH);
-  if (d == v.domain) return Value(HV_EINVAL);
+  if (d.get() == v.domain) return Value(HV_EINVAL);
   SpinGuard dg(d->lock);
   switch (d->state) {
     case DomainState::kPaused:
@@ -242,7 +242,7 @@ Result Info(Vcpu& v, const Args& a) {
   out.domain_id = arg.domain_id;
   {
     SpinGuard guard(g_domctl_lock);
-    Domain* d = domains::Find(arg.domain_id);
+    const domains::DomainRef d = domains::Get(arg.domain_id);
     if (!d) return Value(HV_ESRCH);
     {
       SpinGuard dg(d->lock);
@@ -274,7 +274,7 @@ Result List(Vcpu& v, const Args& a) {
   {
     SpinGuard guard(g_domctl_lock);
     for (uint32_t id = 0; id < kMaxDomains; ++id) {
-      if (domains::Find(id)) ids[total++] = id;
+      if (domains::Get(id)) ids[total++] = id;
     }
   }
   const uint32_t n = arg.max_ids < total ? arg.max_ids : total;
@@ -297,7 +297,7 @@ Result SetMaxMemory(Vcpu& v, const Args& a) {
   hv_domctl_max_memory arg;
   if (const int64_t r = Read(v, a[0], &arg); r != HV_OK) return Value(r);
   SpinGuard guard(g_domctl_lock);
-  Domain* d = domains::Find(arg.domain_id);
+  const domains::DomainRef d = domains::Get(arg.domain_id);
   if (!d) return Value(HV_ESRCH);
   if (arg.max_memory_bytes % HV_DOMAIN_MEMORY_ALIGN) return Value(HV_EINVAL);
   // Below what it holds now (HV_MEMORY_RELEASE lowers that) is refused.
@@ -314,12 +314,12 @@ Result SetVcpuCount(Vcpu& v, const Args& a) {
   if (const int64_t r = Read(v, a[0], &arg); r != HV_OK) return Value(r);
   if (arg.pad) return Value(HV_EINVAL);
   SpinGuard guard(g_domctl_lock);
-  Domain* d = domains::Find(arg.domain_id);
+  const domains::DomainRef d = domains::Get(arg.domain_id);
   if (!d) return Value(HV_ESRCH);
   if (arg.vcpus < 1 || arg.vcpus > HV_DOMAIN_MAX_VCPUS || d->cap > 100 * arg.vcpus) {
     return Value(HV_EINVAL);
   }
-  return Value(FromStatus(domains::SetVcpuCount(d, arg.vcpus)));
+  return Value(FromStatus(domains::SetVcpuCount(d.get(), arg.vcpus)));
 }
 
 // The CPUs that are online now, as a mask.
@@ -338,7 +338,7 @@ Result SetVcpuAffinity(Vcpu& v, const Args& a) {
   if (const int64_t r = Read(v, a[0], &arg); r != HV_OK) return Value(r);
   if (arg.pad) return Value(HV_EINVAL);
   SpinGuard guard(g_domctl_lock);
-  Domain* d = domains::Find(arg.domain_id);
+  const domains::DomainRef d = domains::Get(arg.domain_id);
   if (!d) return Value(HV_ESRCH);
   if (!arg.cpu_mask || arg.cpu_mask & ~OnlineCpus()) return Value(HV_EINVAL);
   // Under the domain's lock, as HV_VCPU_UP claims an offline vCPU.

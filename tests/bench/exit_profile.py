@@ -25,8 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 QEMU = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
 PROBES = {  # name -> perf probe definition (x86-64 SysV argument registers)
-    "tlbfill": "x86_cpu_tlb_fill addr=%si:x64 mmu_idx=%r8:s32",
-    "codepg": "get_page_addr_code_hostp addr=%si:x64",
+    "hv_tlbfill": "x86_cpu_tlb_fill addr=%si:x64 mmu_idx=%r8:s32",
+    "hv_codepg": "get_page_addr_code_hostp addr=%si:x64",
 }
 
 
@@ -64,19 +64,24 @@ def main():
         data = os.path.join(tmp, "perf.data")
         wrapper = os.path.join(tmp, "qemu-system-x86_64")
         with open(wrapper, "w") as f:
-            f.write(f"#!/bin/sh\nexec perf record -q -e probe_qemu:tlbfill -e probe_qemu:codepg "
+            f.write(f"#!/bin/sh\nexec perf record -q -e probe_qemu:hv_tlbfill -e probe_qemu:hv_codepg "
                     f"-o {data} -- {QEMU} \"$@\"\n")
         os.chmod(wrapper, 0o755)
         os.environ["PATH"] = tmp + os.pathsep + os.environ["PATH"]
         got = exit_bench.run_hv_exits(exit_bench.run_guests.load_manifest(), "profile")
         script = subprocess.run(["perf", "script", "-i", data, "-F", "event,trace"],
                                 capture_output=True, text=True, check=True).stdout
-    exits = n * len(got)  # the boot's own exits are few beside these
+    # Each kind also runs a warm-up (bench_exits.cc); the boot's own exits are
+    # few beside these.
+    exits = (n + min(n // 10, 1000)) * len(got)
     counts = collections.Counter()
     for line in script.splitlines():
         p = line.split()
-        if len(p) >= 3:
-            counts[(p[0].split(":")[1], p[2].split("=")[1], p[3] if len(p) > 3 else "")] += 1
+        if not p or not p[0].startswith("probe_qemu:hv_"):
+            continue
+        args = dict(f.split("=", 1) for f in p[1:] if "=" in f)
+        idx = f"mmu_idx={args['mmu_idx']}" if "mmu_idx" in args else ""
+        counts[(p[0][len("probe_qemu:hv_"):].rstrip(":"), args.get("addr", "?"), idx)] += 1
     name = symbols(os.path.join(exit_bench.ROOT, "bazel-bin", "hv", "image.nm"))
     print(f"per exit, over {exits} exits ({', '.join(f'{k} {v} ns' for k, v in got.items())}); "
           "rows seen at least once per 3 exits:")

@@ -65,6 +65,7 @@ class Domain:
     name: Optional[str] = None       # default: the test's name (+ _<id> if several)
     privileged: bool = False         # privileged=yes: a control domain (domctl, sysctl)
     on_poweroff: Optional[str] = None  # destroy|restart|preserve; default hv's (destroy)
+    on_reboot: Optional[str] = None    # the same; default hv's (restart)
 
 
 @dataclasses.dataclass
@@ -74,6 +75,7 @@ class GuestTest:
     mem: str = "512M"
     exit_code: int = 0               # QEMU's: 0 is hv's ACPI power-off after every domain ended
     check: Optional[object] = None   # check(BootResult, domain ids): more assertions
+    send: tuple = ()                 # (regex, bytes): typed on hv's console (hvqemu.boot)
 
 
 def share(r, dom_id):
@@ -223,6 +225,23 @@ TESTS = {
                         r"{dom}d2 dead \(poweroff\), then destroyed: \d+ pages back$")),
         Domain("domctl_running", cmdline="role=worker secs=3", on_poweroff="preserve"),
     ]),
+    # hv's console switched to a domain without a UART (Ctrl-A three times):
+    # what is typed comes with HV_VIRQ_CONSOLE, read by HV_CONSOLE_INPUT.
+    "console_input": GuestTest(
+        domains=[Domain("console_input",
+                        console=(r"console input to d{id} \(console_input\)",
+                                 r'{dom}read "hello, hv" from hv\'s console after \d+ VIRQs$'))],
+        send=((r"ready for input", b"\x01\x01\x01"),
+              (r"console input to d\d+", b"hello, hv\n"))),
+    # Domains looked up (INFO, CONSOLE_READ) on one CPU while another
+    # destroys and rebuilds them: each answer is the domain's or HV_ESRCH.
+    "domain_refs": GuestTest(smp=2, domains=[
+        Domain("domain_refs", cmdline="role=control secs=4", privileged=True,
+               console=(r"{dom}\d+ lookups met \d+ workers come and go$",)),
+        Domain("domain_refs", cmdline="role=worker secs=3", result=None,
+               on_poweroff="restart", on_reboot="destroy",
+               console=(r"\bd{id}: destroyed",)),
+    ]),
 }
 
 
@@ -251,7 +270,8 @@ def config_line(name, module, d):
     return (f"name={name} kernel={module} memory={d.memory} vcpus={d.vcpus} "
             f"weight={d.weight} cpus={d.cpus} cmdline=\"{d.cmdline}\""
             + (" privileged=yes" if d.privileged else "")
-            + (f" on_poweroff={d.on_poweroff}" if d.on_poweroff else ""))
+            + (f" on_poweroff={d.on_poweroff}" if d.on_poweroff else "")
+            + (f" on_reboot={d.on_reboot}" if d.on_reboot else ""))
 
 
 def indent(text):
@@ -294,7 +314,7 @@ def run_test(name, test, manifest, verbose):
             f.write(config)
         initrd = initrd_arg([cfg] + [manifest[k] for k in kernels])
         r = hvqemu.boot(smp=test.smp, mem=test.mem, append=APPEND, timeout=TIMEOUT,
-                        extra=("-initrd", initrd))
+                        extra=("-initrd", initrd), send=test.send)
 
     os.makedirs(LOG_DIR, exist_ok=True)
     log = os.path.join(LOG_DIR, f"{name}.log")

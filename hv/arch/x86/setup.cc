@@ -282,15 +282,17 @@ void BenchMemset() {
 
 // --- Console keys while idle ----------------------------------------------
 
-// Console input goes to hv (its keys) or to one domain's UART, Xen's way:
-// Ctrl-A three times moves it to the next domain with a console, then back to hv.
+// Console input goes to hv (its keys) or to one domain, Xen's way: Ctrl-A
+// three times moves it to the next domain with a console (a UART, or
+// HV_VIRQ_CONSOLE bound on vCPU 0 for HV_CONSOLE_INPUT), then back to hv.
 uint32_t g_console_focus = 0;  // 0: hv; else a domain id
 uint32_t g_ctrl_a = 0;
 
 void SwitchConsoleFocus() {
   for (uint32_t id = g_console_focus + 1; id < kMaxDomains; ++id) {
-    Domain* d = domains::Find(id);
-    if (d && d->state == DomainState::kRunning && HasPlatform(*d)) {
+    const domains::DomainRef d = domains::Get(id);
+    if (d && d->state == DomainState::kRunning &&
+        (HasPlatform(*d) || events::VirqBound(*d, 0, HV_VIRQ_CONSOLE))) {
       g_console_focus = id;
       HV_INFO("console input to d%u (%s) (type Ctrl-A three times to switch)", id, d->name);
       return;
@@ -307,19 +309,24 @@ void ConsoleInput(int c) {
     HvKey(c);
     return;
   }
-  Domain* d = domains::Find(g_console_focus);
+  const domains::DomainRef d = domains::Get(g_console_focus);
   if (!d || d->state != DomainState::kRunning) {
     HV_INFO("console input to hv: d%u is gone", g_console_focus);
     g_console_focus = 0;
     return;
   }
   // A full receive FIFO drops the byte, as a real UART overruns.
-  (void)PlatformConsoleInput(*d, static_cast<char>(c));
+  if (HasPlatform(*d)) {
+    (void)PlatformConsoleInput(*d, static_cast<char>(c));
+  } else {
+    (void)domains::ConsoleInput(*d, static_cast<char>(c));
+  }
 }
 
 void PollConsole() {
   if (g_console_focus) {
-    if (Domain* d = domains::Find(g_console_focus)) PlatformConsoleDrain(*d);
+    const domains::DomainRef d = domains::Get(g_console_focus);
+    if (d && HasPlatform(*d)) PlatformConsoleDrain(*d);
   }
   for (int c; (c = ConsoleGetChar()) >= 0;) {
     if (c == 0x01) {
@@ -351,7 +358,7 @@ void HvKey(int c) {
       return;
     case 'd':
       for (uint32_t id = 0; id < kMaxDomains; ++id) {
-        const Domain* d = domains::Find(id);
+        const domains::DomainRef d = domains::Get(id);
         if (!d) continue;
         char ev[96];
         events::Describe(*d, ev, sizeof(ev));
@@ -361,7 +368,7 @@ void HvKey(int c) {
       return;
     case 'v':
       for (uint32_t id = 0; id < kMaxDomains; ++id) {
-        const Domain* d = domains::Find(id);
+        const domains::DomainRef d = domains::Get(id);
         for (uint32_t i = 0; d && i < d->vcpu_count; ++i) {
           const Vcpu* v = d->vcpus[i];
           const Vmcb& vmcb = *v->arch->vmcb;
