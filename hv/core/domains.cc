@@ -153,16 +153,16 @@ bool ValidName(const char* name) {
 
 void FreeDomain(Domain* d) {
   if (d->console_ring) heap::FreePages(arch::VirtToPhys(d->console_ring), 2);
+  FreeMemory(*d);
+  arch::DomainFree(*d);  // before the vCPUs: the arch's domain state points at them
+  // Poisoned, so that a use after free faults on a non-canonical pointer (and
+  // says so in a panic report) rather than reading what the page holds next.
   for (uint32_t i = 0; i < d->vcpu_count; ++i) {
     if (!d->vcpus[i]) continue;
     arch::VcpuFree(*d->vcpus[i]);
-    memset(static_cast<void*>(d->vcpus[i]), 0xdb, kPageSize);  // as the domain's, below
+    memset(static_cast<void*>(d->vcpus[i]), 0xdb, kPageSize);
     heap::FreePages(arch::VirtToPhys(d->vcpus[i]), 0);
   }
-  FreeMemory(*d);
-  arch::DomainFree(*d);
-  // Poisoned, so that a use after free faults on a non-canonical pointer (and
-  // says so in a panic report) rather than reading what the page holds next.
   memset(static_cast<void*>(d), 0xdb, kPageSize);
   heap::FreePages(arch::VirtToPhys(d), 0);
 }
