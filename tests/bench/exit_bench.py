@@ -199,7 +199,7 @@ def run_pingpong(manifest, i):
 
 def main():
     print(f"exit benchmark: QEMU TCG -cpu max, -smp 1, {N} exits per kind; "
-          f"ping-pong -smp 2, {ROUNDS} round trips; median of {RUNS} runs")
+          f"ping-pong -smp 2, {ROUNDS} round trips; median and best of {RUNS} runs")
     failed = {}  # check -> why; a check that failed once is not run again
     try:
         elf = build_probe()
