@@ -150,6 +150,16 @@ bool ParseCpuCount(Value v, uint32_t* out) {
   return true;
 }
 
+// Microseconds of idle polling (0..10000), for idle_poll_us=.
+bool ParseIdlePoll(Value v, uint32_t* out) {
+  if (!v.present) return false;
+  const char* p = v.text;
+  uint64_t n = 0;
+  if (!ParseDecimal(&p, 10000, &n) || *p != '\0') return false;
+  *out = static_cast<uint32_t>(n);
+  return true;
+}
+
 // A multiboot module index (0..15), for domains=.
 bool ParseModuleIndex(Value v, int8_t* out) {
   if (!v.present) return false;
@@ -224,6 +234,7 @@ constexpr Option kOptions[] = {
     Opt<&BootOptions::bench, ParseBool>("bench", "off"),
     Opt<&BootOptions::domains_module, ParseModuleIndex>("domains", "none"),
     Opt<&BootOptions::scheduler, ParseEnum<kSchedulers>>("sched", "credit2"),
+    Opt<&BootOptions::idle_poll_us, ParseIdlePoll>("idle_poll_us", "100"),
 };
 
 bool LooksLikeImagePath(const char* word, size_t n) {

@@ -39,6 +39,9 @@ struct BootOptions {
   bool x2apic = true;                       // x2apic=<bool>
   bool bench = false;                       // bench (flag; bench=<bool> also works)
   Scheduler scheduler = Scheduler::kCredit2;  // sched=credit2|rr
+  // idle_poll_us=N (0..10000): how long a CPU that ran out of work polls for
+  // more before it halts (KVM's halt polling); 0: halt at once.
+  uint32_t idle_poll_us = 100;
   int8_t domains_module = -1;  // domains=N: module N declares boot-time domains; -1: none
 };
 // <bool> is 1/0, yes/no, true/false, on/off (any case); a bare name means on.

@@ -114,6 +114,19 @@ TEST_F(CmdlineTest, CpuCount) {
   EXPECT_TRUE(Warned("bad value 'x' for 'maxcpus', using default 'all'"));
 }
 
+TEST_F(CmdlineTest, IdlePoll) {
+  EXPECT_EQ(Parse("").idle_poll_us, 100u);
+  EXPECT_EQ(Parse("idle_poll_us=0").idle_poll_us, 0u);
+  EXPECT_EQ(Parse("idle-poll-us=250").idle_poll_us, 250u);
+  EXPECT_EQ(Parse("idle_poll_us=10000").idle_poll_us, 10000u);
+  EXPECT_EQ(Warnings(), 0);
+  for (const char* bad : {"idle_poll_us=10001", "idle_poll_us=5x", "idle_poll_us=-1", "idle_poll_us"}) {
+    fake::ClearLog();
+    EXPECT_EQ(Parse(std::string("idle_poll_us=7 ") + bad).idle_poll_us, 100u) << bad;
+    EXPECT_EQ(Warnings(), 1) << bad;
+  }
+}
+
 TEST_F(CmdlineTest, AfterBoot) {
   EXPECT_EQ(Parse("after_boot=idle").after_boot, AfterBoot::kIdle);
   EXPECT_EQ(Parse("after_boot=poweroff").after_boot, AfterBoot::kPoweroff);

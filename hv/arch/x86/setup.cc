@@ -670,6 +670,7 @@ void BootMain(uint32_t magic, uint32_t mbi) {
   g_console_poll.fn = ConsolePollTick;
   timer::Set(&g_console_poll, arch::NowNs() + 50000000);
   smp::SetCpu0Work(PollConsole);
+  smp::SetIdlePoll(uint64_t{g_options.idle_poll_us} * 1000);
   smp::Idle(nullptr);
 }
 

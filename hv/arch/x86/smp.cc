@@ -171,11 +171,25 @@ void RunCpu0WorkDue() {
 }
 }  // namespace detail
 
+namespace {
+uint64_t g_idle_poll_ns = 0;
+}  // namespace
+
+void SetIdlePoll(uint64_t idle_poll_ns) { g_idle_poll_ns = idle_poll_ns; }
+
 void SetCpu0Work(void (*fn)()) { g_cpu0_work = fn; }
 void RaiseCpu0Work() { detail::g_cpu0_work_due.store(true, std::memory_order_relaxed); }
 
+// Whether something may wait for this CPU: a queued vCPU, a cross-CPU
+// call, CPU0's work.
+bool WorkWaits(const PerCpu& me) {
+  return sched::Load(me.index) || me.call_fn.load(std::memory_order_relaxed) ||
+         detail::g_cpu0_work_due.load(std::memory_order_relaxed);
+}
+
 void Idle(void (*poll)()) {
   PerCpu& me = ThisCpu();
+  bool polled = false;  // once per time the CPU runs out of work
   for (;;) {
     RunCpu0Work();
     Cli();
@@ -187,10 +201,21 @@ void Idle(void (*poll)()) {
     }
     if (svm::features().present) {
       if (Vcpu* v = sched::PickNext(me.index)) {
+        polled = false;
         RunVcpu(*v);
         continue;
       }
     }
+    // Halt polling, as KVM does: a wake-up that comes soon (an event from a
+    // vCPU on another CPU) then costs neither the halt nor the IPI's wake.
+    if (!polled && g_idle_poll_ns) {
+      polled = true;
+      Sti();
+      const uint64_t until = arch::NowNs() + g_idle_poll_ns;
+      while (arch::NowNs() < until && !WorkWaits(me)) asm volatile("pause");
+      continue;
+    }
+    polled = false;
     SafeHalt();  // an IPI arriving after the checks still wakes it: STI's shadow
     if (poll) poll();
   }

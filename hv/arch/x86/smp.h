@@ -29,6 +29,9 @@ void CallAll(void (*fn)(void*), void* arg);
 void SetupThisCpu(PerCpu* cpu);
 
 // The idle loop: runs cross-CPU calls; `poll`, if given, after every wake-up.
+// A CPU that runs out of work polls for more for idle_poll_ns before it
+// halts (set once at boot; 0: halt at once).
+void SetIdlePoll(uint64_t idle_poll_ns);
 [[noreturn]] void Idle(void (*poll)());
 
 // Work for CPU0 outside interrupt context (the console poll): raised from
