@@ -141,32 +141,15 @@ bool ParseSize(Value v, uint64_t* out) {
   return true;
 }
 
-bool ParseCpuCount(Value v, uint32_t* out) {
+// A decimal in [kMin, kMax]: smp= (CPUs, at least 1), idle_poll_us=
+// (0..10000), domains= (a multiboot module index, 0..15).
+template <uint64_t kMin, uint64_t kMax, typename T>
+bool ParseRange(Value v, T* out) {
   if (!v.present) return false;
   const char* p = v.text;
   uint64_t n = 0;
-  if (!ParseDecimal(&p, 0xffffffff, &n) || *p != '\0' || n == 0) return false;
-  *out = static_cast<uint32_t>(n);
-  return true;
-}
-
-// Microseconds of idle polling (0..10000), for idle_poll_us=.
-bool ParseIdlePoll(Value v, uint32_t* out) {
-  if (!v.present) return false;
-  const char* p = v.text;
-  uint64_t n = 0;
-  if (!ParseDecimal(&p, 10000, &n) || *p != '\0') return false;
-  *out = static_cast<uint32_t>(n);
-  return true;
-}
-
-// A multiboot module index (0..15), for domains=.
-bool ParseModuleIndex(Value v, int8_t* out) {
-  if (!v.present) return false;
-  const char* p = v.text;
-  uint64_t n = 0;
-  if (!ParseDecimal(&p, 15, &n) || *p != '\0') return false;
-  *out = static_cast<int8_t>(n);
+  if (!ParseDecimal(&p, kMax, &n) || *p != '\0' || n < kMin) return false;
+  *out = static_cast<T>(n);
   return true;
 }
 
@@ -223,8 +206,8 @@ constexpr Option kOptions[] = {
     Opt<&BootOptions::consoles, ParseConsoles>("console", "com1"),
     Opt<&BootOptions::log_level, ParseEnum<kLogLevels>>("loglvl", "info"),
     Opt<&BootOptions::dom0_mem, ParseSize>("dom0_mem", "unset"),
-    Opt<&BootOptions::max_cpus, ParseCpuCount>("smp", "all"),
-    Opt<&BootOptions::max_cpus, ParseCpuCount>("maxcpus", "all"),
+    Opt<&BootOptions::max_cpus, ParseRange<1, 0xffffffff, uint32_t>>("smp", "all"),
+    Opt<&BootOptions::max_cpus, ParseRange<1, 0xffffffff, uint32_t>>("maxcpus", "all"),
     Opt<&BootOptions::after_boot, ParseEnum<kAfterBoot>>("after_boot", "idle"),
     Opt<&BootOptions::on_panic, ParseEnum<kOnPanic>>("on_panic", "halt"),
     Opt<&BootOptions::scrub, ParseBool>("scrub", "on"),
@@ -232,9 +215,9 @@ constexpr Option kOptions[] = {
     Opt<&BootOptions::hpet, ParseBool>("hpet", "on"),
     Opt<&BootOptions::x2apic, ParseBool>("x2apic", "on"),
     Opt<&BootOptions::bench, ParseBool>("bench", "off"),
-    Opt<&BootOptions::domains_module, ParseModuleIndex>("domains", "none"),
+    Opt<&BootOptions::domains_module, ParseRange<0, 15, int8_t>>("domains", "none"),
     Opt<&BootOptions::scheduler, ParseEnum<kSchedulers>>("sched", "credit2"),
-    Opt<&BootOptions::idle_poll_us, ParseIdlePoll>("idle_poll_us", "100"),
+    Opt<&BootOptions::idle_poll_us, ParseRange<0, 10000, uint32_t>>("idle_poll_us", "100"),
 };
 
 bool LooksLikeImagePath(const char* word, size_t n) {
