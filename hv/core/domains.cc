@@ -226,7 +226,7 @@ PhysAddr TranslateLocked(const Domain& d, GuestPhysAddr gpa) {
 // False if any byte is outside the RAM or not populated; then f ran for none.
 template <typename F>
 bool ForGuestRange(const Domain& d, GuestPhysAddr gpa, uint64_t len, F&& f) {
-  if (gpa.value() > d.memory_bytes || len > d.memory_bytes - gpa.value()) return false;
+  if (!InRam(d, gpa.value(), len)) return false;
   if (len == 0) return true;
   SpinGuard guard(d.memory_lock);
   for (uint64_t at = gpa.value() & ~(kPageSize - 1); at < gpa.value() + len; at += kPageSize) {

@@ -84,6 +84,12 @@ void SetAllDoneHandler(void (*fn)());
 // the old one was destroyed; false if it could not.
 void SetRestartHandler(bool (*fn)(const char* name));
 
+// Whether [gpa, gpa + len) lies inside the domain's RAM (populated or not):
+// what a hypercall checks of a whole buffer before it writes any of it.
+inline bool InRam(const Domain& d, uint64_t gpa, uint64_t len) {
+  return gpa <= d.memory_bytes && len <= d.memory_bytes - gpa;
+}
+
 // Guest memory, by guest-physical address; false (and nothing copied) if any
 // byte is outside the domain's RAM.
 [[nodiscard]] bool CopyFromGuest(const Domain& d, GuestPhysAddr gpa, void* dst, uint64_t len);

@@ -14,7 +14,7 @@ Result Write(Vcpu& v, const Args& a) {
   const uint64_t gpa = a[0], len = a[1];
   if (len > HV_CONSOLE_WRITE_MAX) return Value(HV_EINVAL);
   // Checked whole before any byte is printed: all or nothing.
-  if (gpa > v.domain->memory_bytes || len > v.domain->memory_bytes - gpa) return Value(HV_EFAULT);
+  if (!domains::InRam(*v.domain, gpa, len)) return Value(HV_EFAULT);
   char chunk[128];
   for (uint64_t done = 0; done < len;) {
     const uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
@@ -35,8 +35,7 @@ Result Read(Vcpu& v, const Args& a) {
   if (req.interface_version != HV_CONSOLE_INTERFACE_VERSION) return Value(HV_EVERSION);
   if (req.size > HV_CONSOLE_WRITE_MAX) return Value(HV_EINVAL);
   if (req.domain_id != v.domain->id && !v.domain->privileged) return Value(HV_EPERM);
-  const uint64_t mem = v.domain->memory_bytes;
-  if (req.buffer_gpa > mem || req.size > mem - req.buffer_gpa) return Value(HV_EFAULT);
+  if (!domains::InRam(*v.domain, req.buffer_gpa, req.size)) return Value(HV_EFAULT);
   const domains::DomainRef d = domains::Get(req.domain_id);
   if (!d) return Value(HV_ESRCH);
   char chunk[HV_CONSOLE_WRITE_MAX];
@@ -53,7 +52,7 @@ static_assert(Domain::kInputRing == HV_CONSOLE_INPUT_QUEUE);
 Result Input(Vcpu& v, const Args& a) {
   const uint64_t gpa = a[0], len = a[1];
   if (len > HV_CONSOLE_WRITE_MAX) return Value(HV_EINVAL);
-  if (gpa > v.domain->memory_bytes || len > v.domain->memory_bytes - gpa) return Value(HV_EFAULT);
+  if (!domains::InRam(*v.domain, gpa, len)) return Value(HV_EFAULT);
   char chunk[HV_CONSOLE_WRITE_MAX];
   const uint32_t n = domains::ConsoleInputPeek(*v.domain, chunk, static_cast<uint32_t>(len));
   // Taken only once they are the domain's: a bad buffer loses no input.

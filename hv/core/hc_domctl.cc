@@ -281,9 +281,7 @@ Result List(Vcpu& v, const Args& a) {
   // The array is checked whole (max_ids of it) before anything is written.
   if (arg.max_ids) {
     const uint64_t bytes = uint64_t{arg.max_ids} * sizeof(uint32_t);
-    if (arg.ids_gpa > v.domain->memory_bytes || bytes > v.domain->memory_bytes - arg.ids_gpa) {
-      return Value(HV_EFAULT);
-    }
+    if (!domains::InRam(*v.domain, arg.ids_gpa, bytes)) return Value(HV_EFAULT);
   }
   if (n && !domains::CopyToGuest(*v.domain, GuestPhysAddr(arg.ids_gpa), ids, n * sizeof(ids[0]))) {
     return Value(HV_EFAULT);

@@ -59,9 +59,7 @@ Result CpuTopology(Vcpu& v, const Args& a) {
   // The array is checked whole (max_cpus of it) before anything is written.
   if (arg.max_cpus) {
     const uint64_t bytes = uint64_t{arg.max_cpus} * sizeof(hv_sysctl_cpu);
-    if (arg.cpus_gpa > d.memory_bytes || bytes > d.memory_bytes - arg.cpus_gpa) {
-      return Value(HV_EFAULT);
-    }
+    if (!domains::InRam(d, arg.cpus_gpa, bytes)) return Value(HV_EFAULT);
   }
   uint32_t count = 0;
   hv_sysctl_cpu cpu{};
