@@ -487,18 +487,26 @@ void DomainRef::Reset() {
   d_ = nullptr;
 }
 
+namespace {
+
+// The built domain with this id, or null; under g_lock.
+Domain* LookUpLocked(uint32_t id) {
+  Domain* d = id < kMaxDomains ? g_domains[id] : nullptr;
+  return d && d->built.load(std::memory_order_acquire) ? d : nullptr;
+}
+
+}  // namespace
+
 DomainRef Get(uint32_t id) {
   SpinGuard guard(g_lock);
-  Domain* d = id < kMaxDomains ? g_domains[id] : nullptr;
-  if (!d || !d->built.load(std::memory_order_acquire)) return DomainRef();
-  d->refs.fetch_add(1, std::memory_order_relaxed);  // the table holds one: not 0
+  Domain* d = LookUpLocked(id);
+  if (d) d->refs.fetch_add(1, std::memory_order_relaxed);  // the table holds one: not 0
   return DomainRef(d);
 }
 
 Domain* Find(uint32_t id) {
   SpinGuard guard(g_lock);
-  Domain* d = id < kMaxDomains ? g_domains[id] : nullptr;
-  return d && d->built.load(std::memory_order_acquire) ? d : nullptr;
+  return LookUpLocked(id);
 }
 
 uint32_t Count() {
